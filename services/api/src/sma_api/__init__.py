@@ -1,0 +1,1 @@
+"""Read API for crypto-sma."""

@@ -1,0 +1,94 @@
+"""Fixtures shared by every kind of test: the real price data, moto's server, one Spark session."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = Path(os.environ.get("SMA_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+# Keep AWS SDKs away from any real account and from the network: every client in the tests
+# talks to the local endpoint below.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        # Spark's Python workers must run this interpreter, not whatever python3 is on PATH.
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+        "TZ": "UTC",
+    }
+)
+for _var in (
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_GLUE",
+):
+    os.environ.pop(_var, None)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real minute price files; the tests that need them skip only where they are absent."""
+    data = SHARED_DIR / "data"
+    if not data.is_dir():
+        pytest.skip(f"real price data not found at {data} (set SMA_SHARED_DIR to shared/)")
+    return data
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """moto's server on a free loopback port: real HTTP for DynamoDB, Glue, S3 and Athena."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def moto_endpoint(moto_server: str) -> str:
+    """moto's endpoint, emptied before each test so tests never see each other's tables."""
+    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+    return moto_server
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkSession]:
+    """One local[2] Spark session for the whole run (start-up costs ~4 s)."""
+    from sma_etl.spark import build_session
+
+    session = build_session(app_name="crypto-sma-tests", shuffle_partitions=2)
+    try:
+        yield session
+    finally:
+        session.stop()
