@@ -36,5 +36,8 @@ test: lint typecheck pytest ## lint, type-check and run every test
 demo: setup ## the whole pipeline locally: DynamoDB endpoint, Spark job, lake, API
 	@echo "make demo: not yet - the demo lands with the job and API"
 
+soak: setup ## 10,000 API requests at 64 concurrency over real HTTP; fails on any error
+	$(UV) run --no-sync python bench/soak.py
+
 clean: ## remove local run artefacts
 	rm -rf .demo lake spark-warehouse .pytest_cache .mypy_cache .ruff_cache infra/cdk.out
