@@ -1,0 +1,37 @@
+"""Crossover events from a run of ticks, by the one signal rule in `sma.signals`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sma.signals import Cross, cross
+from sma_api.rows import SmaRow
+
+
+@dataclass(frozen=True, slots=True)
+class CrossoverEvent:
+    """The short SMA moved to the other side of the long one between `before` and `after`."""
+
+    type: Cross
+    before: SmaRow
+    after: SmaRow
+
+
+def find_crossovers(rows: Iterable[SmaRow]) -> list[CrossoverEvent]:
+    """Crossovers in time-ordered `rows`: each compares a tick with the last one on a side.
+
+    Ticks without a signal (SMAs not yet defined) and neutral ticks (equal SMAs) belong to no
+    side, so a move through equality still counts once, between the two sided ticks around it.
+    """
+    events: list[CrossoverEvent] = []
+    last_sided: SmaRow | None = None
+    for row in rows:
+        if row.signal not in ("bullish", "bearish"):
+            continue
+        if last_sided is not None:
+            kind = cross(last_sided.signal, row.signal)
+            if kind is not None:
+                events.append(CrossoverEvent(kind, last_sided, row))
+        last_sided = row
+    return events

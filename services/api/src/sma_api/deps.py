@@ -1,0 +1,39 @@
+"""What the routes need, injected: the service (over the app's store) and normalised tickers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from sma.tickers import normalize
+from sma_api.cache import RefreshClock
+from sma_api.service import SmaService
+
+
+def get_service(request: Request) -> SmaService:
+    service: SmaService = request.app.state.service
+    return service
+
+
+def get_clock(request: Request) -> RefreshClock:
+    clock: RefreshClock = request.app.state.clock
+    return clock
+
+
+def get_ticker(
+    ticker: Annotated[
+        str,
+        Path(
+            description="a pair in any usual spelling: BTCUSD, btcusd, BTC-USD, BTC/USD (encoded)",
+            examples=["BTCUSD"],
+        ),
+    ],
+) -> str:
+    """The path's ticker in normal form; InvalidTicker (-> 422) names a bad one."""
+    return normalize(ticker)
+
+
+Service = Annotated[SmaService, Depends(get_service)]
+Clock = Annotated[RefreshClock, Depends(get_clock)]
+Ticker = Annotated[str, Depends(get_ticker)]

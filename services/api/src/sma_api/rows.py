@@ -1,0 +1,56 @@
+"""One tick of the output table as the stores hand it to the logic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sma.signals import Signal, signal
+from sma.windows import SMA_COLUMNS, sma_column
+
+# The signal rule compares these two windows (see sma.signals.signal).
+SHORT_SMA = sma_column(10)
+LONG_SMA = sma_column(30)
+
+
+@dataclass(frozen=True, slots=True)
+class SmaRow:
+    """A stored tick: prices, its time (UTC-aware) and every SMA column (None until defined)."""
+
+    last_refreshed: datetime
+    ask_price: float | None
+    bid_price: float | None
+    smas: Mapping[str, float | None]
+
+    @property
+    def signal(self) -> Signal | None:
+        return signal(self.smas[SHORT_SMA], self.smas[LONG_SMA])
+
+
+def as_utc(value: datetime) -> datetime:
+    """A timestamp from a backend as UTC-aware: naive means UTC (Athena), aware is converted."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def row_from_record(record: Mapping[str, object]) -> SmaRow:
+    """Build a row from a backend record keyed by column name."""
+    stamp = record["last_refreshed"]
+    if not isinstance(stamp, datetime):
+        raise TypeError(f"last_refreshed is {type(stamp).__name__}, expected a timestamp")
+    return SmaRow(
+        last_refreshed=as_utc(stamp),
+        ask_price=_float_or_none(record["ask_price"]),
+        bid_price=_float_or_none(record["bid_price"]),
+        smas={name: _float_or_none(record[name]) for name in SMA_COLUMNS},
+    )
+
+
+def _float_or_none(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    raise TypeError(f"expected a number, got {type(value).__name__}")

@@ -1,0 +1,181 @@
+"""The cloud backend: Athena over the Glue table, through pyathena with execution parameters.
+
+Every query is sent with `paramstyle="qmark"`: the SQL text holds `?` and the values travel as
+Athena ExecutionParameters, so no request value is ever formatted into SQL. The connection (and
+its boto3 clients) is made once per process; each query gets its own cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from sma_api import sql
+from sma_api.config import Settings
+from sma_api.errors import BackendUnavailable, TickerNotFound
+from sma_api.rows import SmaRow, as_utc, row_from_record
+from sma_api.sql import Order
+from sma_api.store.base import SmaStore, TickerLatest
+
+if TYPE_CHECKING:
+    import boto3
+    from mypy_boto3_athena import AthenaClient
+
+logger = logging.getLogger(__name__)
+
+_WIDEN_DAYS = 7
+
+
+class QueryTimedOut(Exception):
+    """Raised from the poll callback to stop waiting for a query that ran too long."""
+
+
+class AthenaStore(SmaStore):
+    """Queries `database.table` in `workgroup`; results older than one refresh are not reused."""
+
+    name = "athena"
+
+    def __init__(
+        self,
+        *,
+        database: str,
+        table: str,
+        workgroup: str,
+        output_location: str | None = None,
+        region: str | None = None,
+        poll_seconds: float = 0.5,
+        timeout_seconds: float = 20.0,
+        result_reuse_minutes: int = 60,
+        session: boto3.Session | None = None,
+    ) -> None:
+        from botocore.config import Config
+        from pyathena import connect
+
+        self._table = sql.table_source(database, table)
+        self._partitions = sql.partitions_source(database, table)
+        self._workgroup = workgroup
+        self._timeout = timeout_seconds
+        self._connection = connect(
+            work_group=workgroup,
+            # "" rather than None: no fallback to AWS_ATHENA_S3_STAGING_DIR, the workgroup decides.
+            s3_staging_dir=output_location or "",
+            schema_name=database,
+            region_name=region,
+            poll_interval=poll_seconds,
+            kill_on_interrupt=False,
+            result_reuse_enable=True,
+            result_reuse_minutes=result_reuse_minutes,
+            session=session,
+            config=Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 3}),
+        )
+        self._client = cast("AthenaClient", self._connection.client)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AthenaStore:
+        if not settings.athena_workgroup:
+            raise ValueError("the Athena store needs ATHENA_WORKGROUP")
+        return cls(
+            database=settings.glue_database_name,
+            table=settings.glue_table_name,
+            workgroup=settings.athena_workgroup,
+            output_location=settings.athena_output_location,
+            region=settings.aws_region,
+            poll_seconds=settings.athena_poll_seconds,
+            timeout_seconds=settings.query_timeout_seconds,
+            result_reuse_minutes=settings.athena_result_reuse_minutes,
+        )
+
+    # -- the interface -------------------------------------------------------------------
+
+    def latest(self, ticker: str) -> SmaRow:
+        newest = self._query(sql.newest_date_sql(self._partitions), [ticker])
+        newest_date = newest[0][0] if newest else None
+        if not isinstance(newest_date, date):
+            raise TickerNotFound(ticker)
+        query = sql.latest_sql(self._table)
+        week = date.fromordinal(newest_date.toordinal() - _WIDEN_DAYS)
+        for since in (newest_date, week, sql.ALL_DATES):
+            rows = self._records(query, [ticker, since])
+            if rows:
+                return row_from_record(rows[0])
+        raise TickerNotFound(ticker)
+
+    def history(
+        self, ticker: str, start: datetime, end: datetime, limit: int, order: Order
+    ) -> list[SmaRow]:
+        params = sql.history_params(ticker, start, end, limit)
+        records = self._records(sql.history_sql(self._table, order), params)
+        return [row_from_record(r) for r in records]
+
+    def tickers(self) -> list[TickerLatest]:
+        newest = {str(t): d for t, d in self._query(sql.newest_dates_sql(self._partitions), [])}
+        found: dict[str, datetime] = {}
+        if newest:
+            params: list[sql.Param] = []
+            for ticker, day in sorted(newest.items()):
+                if not isinstance(day, date):
+                    raise BackendUnavailable("Athena returned an unexpected partition date")
+                params += [ticker, day]
+            for ticker, stamp in self._query(sql.tickers_sql(self._table, len(newest)), params):
+                if isinstance(stamp, datetime):
+                    found[str(ticker)] = as_utc(stamp)
+        for ticker in newest.keys() - found.keys():
+            try:
+                found[ticker] = self.latest(ticker).last_refreshed
+            except TickerNotFound:
+                continue
+        return [TickerLatest(t, found[t]) for t in sorted(found)]
+
+    def ping(self) -> None:
+        try:
+            response = self._client.get_work_group(WorkGroup=self._workgroup)
+        except Exception as exc:
+            logger.warning("Athena workgroup check failed: %s", exc)
+            raise BackendUnavailable("Athena did not answer") from exc
+        state = response["WorkGroup"].get("State")
+        if state != "ENABLED":
+            raise BackendUnavailable(f"Athena workgroup {self._workgroup!r} is {state}")
+
+    # -- queries -------------------------------------------------------------------------
+
+    def _records(self, query: str, params: list[sql.Param]) -> list[dict[str, object]]:
+        return self._run(query, params, records=True)  # type: ignore[return-value]
+
+    def _query(self, query: str, params: list[sql.Param]) -> list[tuple[Any, ...]]:
+        return self._run(query, params, records=False)  # type: ignore[return-value]
+
+    def _run(
+        self, query: str, params: list[sql.Param], *, records: bool
+    ) -> list[dict[str, object]] | list[tuple[Any, ...]]:
+        deadline = time.monotonic() + self._timeout
+
+        def check_deadline(_execution: object) -> None:
+            if time.monotonic() > deadline:
+                raise QueryTimedOut
+
+        cursor = self._connection.cursor(on_poll=check_deadline)
+        try:
+            cursor.execute(query, sql.athena_params(params) or None, paramstyle="qmark")
+            rows = cursor.fetchall()
+            if not records:
+                return [tuple(r) for r in rows]
+            names = [d[0] for d in cursor.description or ()]
+            return [dict(zip(names, r, strict=True)) for r in rows]
+        except QueryTimedOut as exc:
+            self._stop(cursor.query_id)
+            raise BackendUnavailable(f"Athena query took longer than {self._timeout:g} s") from exc
+        except Exception as exc:
+            logger.warning("Athena query failed: %s", exc)
+            raise BackendUnavailable("Athena query failed") from exc
+        finally:
+            cursor.close()
+
+    def _stop(self, query_id: str | None) -> None:
+        if query_id is None:
+            return
+        try:
+            self._client.stop_query_execution(QueryExecutionId=query_id)
+        except Exception as exc:  # the query times out on its own; stopping only saves cost
+            logger.warning("could not stop Athena query %s: %s", query_id, exc)
