@@ -1,0 +1,215 @@
+"""One run of the job: extract -> transform -> load -> catalog, chunk by chunk."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sma.schema import PARTITION_KEY_NAMES
+from sma_etl.catalog import glue_client, register_partitions
+from sma_etl.settings import Settings
+from sma_etl.sink import Partition, lake_uri, write_partitions, write_rejected
+from sma_etl.source import LOOKBACK_COLUMN, SourceConfig, discover_tickers, read_ticks
+from sma_etl.transform import (
+    IN_WINDOW,
+    REASON,
+    clean_ticks,
+    compute_smas,
+    dedupe_ticks,
+    lake_rows,
+    parse_ticks,
+    rejected_ticks,
+)
+from sma_etl.window import Window, iso
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
+
+PHASES = ("session", "read", "compute", "write", "catalog")
+
+
+@dataclass
+class RunSummary:
+    """What a run did; `as_json` is the one line the CLI prints."""
+
+    window: Window
+    tickers: int = 0
+    items_read: int = 0  # every item fetched, lookback included
+    lookback_items: int = 0
+    rows_written: int = 0
+    rows_rejected: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
+    ask_price_nulled: int = 0
+    partitions: list[Partition] = field(default_factory=list)
+    partitions_registered: int = 0
+    rejected_locations: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "window": self.window.as_json(),
+            "tickers": self.tickers,
+            "items_read": self.items_read,
+            "rows_written": self.rows_written,
+            "rows_rejected": dict(sorted(self.rows_rejected.items())),
+            "partitions": len(self.partitions),
+            "seconds": round(self.seconds, 3),
+            "lookback_items": self.lookback_items,
+            "duplicates": self.duplicates,
+            "ask_price_nulled": self.ask_price_nulled,
+            "partitions_registered": self.partitions_registered,
+            "phases": {k: round(v, 3) for k, v in self.phases.items()},
+        }
+
+
+class _Clock:
+    """Adds the seconds spent in each phase to a summary."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        self.summary = summary
+        self.mark = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.summary.phases[phase] += now - self.mark
+        self.mark = now
+
+
+def _micros(window: Window) -> tuple[int, int]:
+    return int(window.start.timestamp()) * 1_000_000, int(window.end.timestamp()) * 1_000_000
+
+
+def run_window(
+    spark: SparkSession,
+    settings: Settings,
+    tickers: tuple[str, ...],
+    window: Window,
+    summary: RunSummary,
+) -> None:
+    """Process one window (a chunk of the run's) and add what it did to `summary`."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as sf
+
+    clock = _Clock(summary)
+    source = SourceConfig(
+        table=settings.table,
+        region=settings.region,
+        endpoint_url=settings.dynamodb_endpoint,
+        retry_mode=settings.retry_mode,
+        max_attempts=settings.max_attempts,
+    )
+    start_micros, end_micros = _micros(window)
+    raw = read_ticks(
+        spark, source, tickers, first_key=window.start_key(), last_key=window.last_key()
+    )
+    # Persisted so the table is read once, however many actions follow.
+    parsed = parse_ticks(raw, start_micros, end_micros).persist(StorageLevel.MEMORY_AND_DISK)
+    counts = (
+        parsed.groupBy(LOOKBACK_COLUMN, REASON, IN_WINDOW)
+        .agg(
+            sf.count(sf.lit(1)).alias("n"),
+            sf.sum(
+                sf.when(sf.col("ask_price").isNull() & sf.col(REASON).isNull(), 1).otherwise(0)
+            ).alias("no_ask"),
+        )
+        .collect()
+    )
+    clean_in_window = 0
+    for row in counts:
+        summary.items_read += row["n"]
+        if row[LOOKBACK_COLUMN]:
+            summary.lookback_items += row["n"]
+        elif row[REASON] is not None:
+            summary.rows_rejected[row[REASON]] += row["n"]
+        if row[IN_WINDOW]:
+            clean_in_window += row["n"]
+            summary.ask_price_nulled += row["no_ask"]
+    clock.lap("read")
+
+    rows = lake_rows(compute_smas(dedupe_ticks(clean_ticks(parsed)))).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
+    written = rows.groupBy(*PARTITION_KEY_NAMES).count().collect()
+    partitions = [Partition(r["ticker"], r["date"], r["hour"]) for r in written]
+    rows_written = sum(r["count"] for r in written)
+    summary.rows_written += rows_written
+    summary.duplicates += clean_in_window - rows_written
+    summary.partitions.extend(partitions)
+    clock.lap("compute")
+
+    if partitions:
+        write_partitions(rows, settings.output)
+    window_rejected = sum(
+        row["n"] for row in counts if row[REASON] is not None and not row[LOOKBACK_COLUMN]
+    )
+    if window_rejected and settings.write_rejected:
+        name = f"{iso(window.start)}_{iso(window.end)}"
+        summary.rejected_locations.append(
+            write_rejected(rejected_ticks(parsed), settings.output, name)
+        )
+    rows.unpersist()
+    parsed.unpersist()
+    clock.lap("write")
+
+    if settings.catalog is not None and partitions:
+        client = glue_client(settings.region, settings.glue_endpoint)
+        summary.partitions_registered += register_partitions(
+            client, settings.catalog, lake_uri(settings.output), partitions
+        )
+    clock.lap("catalog")
+
+
+def resolve_tickers(settings: Settings) -> tuple[str, ...]:
+    """The configured tickers, plus every key in the table when discovery is asked for."""
+    tickers = list(settings.tickers)
+    if settings.discover_tickers:
+        tickers.extend(
+            discover_tickers(
+                SourceConfig(
+                    table=settings.table,
+                    region=settings.region,
+                    endpoint_url=settings.dynamodb_endpoint,
+                    retry_mode=settings.retry_mode,
+                    max_attempts=settings.max_attempts,
+                )
+            )
+        )
+    return tuple(dict.fromkeys(tickers))
+
+
+def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
+    """Run the job over `settings.window`, in chunks of `settings.chunk_hours` hours."""
+    began = time.perf_counter()
+    summary = RunSummary(window=settings.window)
+    clock = _Clock(summary)
+    if spark is None:
+        from sma_etl.spark import build_session
+
+        spark = build_session(app_name="sma-etl")
+    clock.lap("session")
+    tickers = resolve_tickers(settings)
+    summary.tickers = len(tickers)
+    clock.lap("read")
+
+    chunks = list(settings.window.chunks(settings.chunk_hours))
+    for number, chunk in enumerate(chunks, start=1):
+        before = (summary.rows_written, len(summary.partitions))
+        run_window(spark, settings, tickers, chunk, summary)
+        log.info(
+            "chunk %d/%d %s..%s: %d rows, %d partitions written (%.1f s so far)",
+            number,
+            len(chunks),
+            iso(chunk.start),
+            iso(chunk.end),
+            summary.rows_written - before[0],
+            len(summary.partitions) - before[1],
+            time.perf_counter() - began,
+        )
+    summary.seconds = time.perf_counter() - began
+    return summary

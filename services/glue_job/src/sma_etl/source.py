@@ -1,0 +1,215 @@
+"""Reading ticks from the DynamoDB source table: per-ticker Queries run on the executors.
+
+Every number and time stays the text DynamoDB sent (the low-level client's ``{"N": "0.1"}``), so
+nothing is rounded before the tick rule reads it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
+
+from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY
+from sma.tickers import InvalidTicker, normalize
+from sma.windows import MAX_WINDOW
+from sma_etl.ticks import CleanTick, clean_tick
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger(__name__)
+
+# Ticks of history before the window start that the longest SMA needs at the first new tick.
+LOOKBACK_TICKS: Final = MAX_WINDOW - 1
+
+# The raw tick as read: texts as stored, plus whether it came from the lookback Query.
+RAW_COLUMNS: Final[tuple[str, ...]] = (
+    "raw_ticker",
+    "raw_last_refreshed",
+    "raw_bid_price",
+    "raw_ask_price",
+    "raw_time_zone",
+)
+LOOKBACK_COLUMN: Final = "lookback"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """What an executor needs to reach the table; passed explicitly, never read from its env."""
+
+    table: str
+    region: str
+    endpoint_url: str | None = None
+    retry_mode: str = "adaptive"
+    max_attempts: int = 10
+
+
+RawRow = tuple[str | None, str | None, str | None, str | None, str | None, bool]
+
+
+def dynamodb_client(config: SourceConfig) -> Any:
+    """A low-level DynamoDB client with botocore's retries (throttling backs off, then retries)."""
+    import boto3
+    from botocore.config import Config
+
+    # botocore's stubs type this as a TypedDict with a Literal mode; the value is checked
+    # in settings.
+    retries: Any = {"mode": config.retry_mode, "max_attempts": config.max_attempts}
+    return boto3.session.Session().client(
+        "dynamodb",
+        region_name=config.region,
+        endpoint_url=config.endpoint_url,
+        config=Config(retries=retries),
+    )
+
+
+def _text(attribute: Mapping[str, Any] | None) -> str | None:
+    """An attribute's value as text: numbers and strings verbatim, NULL or absent as None."""
+    if attribute is None or "NULL" in attribute:
+        return None
+    if "N" in attribute:
+        return str(attribute["N"])
+    if "S" in attribute:
+        return str(attribute["S"])
+    # Any other type (BOOL, M, L, ...) is no price or time; its type name is kept for the record.
+    return f"<{next(iter(attribute), 'empty')}>"
+
+
+def _raw_row(item: Mapping[str, Any], lookback: bool) -> RawRow:
+    return (
+        _text(item.get(SOURCE_PARTITION_KEY)),
+        _text(item.get(SOURCE_SORT_KEY)),
+        _text(item.get("bid_price")),
+        _text(item.get("ask_price")),
+        _text(item.get("time_zone")),
+        lookback,
+    )
+
+
+def _is_clean(row: RawRow) -> bool:
+    return isinstance(clean_tick(*row[:5]), CleanTick)
+
+
+def query_window(
+    client: Any, table: str, ticker: str, first_key: str, last_key: str
+) -> Iterator[RawRow]:
+    """Every item of `ticker` with a sort key in ``[first_key, last_key]``, all pages."""
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "#t = :t AND #r BETWEEN :a AND :b",
+        "ExpressionAttributeNames": {"#t": SOURCE_PARTITION_KEY, "#r": SOURCE_SORT_KEY},
+        "ExpressionAttributeValues": {
+            ":t": {"S": ticker},
+            ":a": {"S": first_key},
+            ":b": {"S": last_key},
+        },
+    }
+    while True:
+        page = client.query(**request)
+        for item in page.get("Items", []):
+            yield _raw_row(item, lookback=False)
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def query_lookback(
+    client: Any, table: str, ticker: str, before_key: str, wanted: int = LOOKBACK_TICKS
+) -> Iterator[RawRow]:
+    """The items before `before_key`, newest first, until `wanted` of them pass the tick rule.
+
+    Malformed ticks do not count toward the history, so the reader goes on past them; it stops
+    early only where the ticker's history ends.
+    """
+    try:
+        normalize(ticker)
+    except InvalidTicker:
+        return  # no tick of this ticker can pass the rule: no history worth reading
+    if wanted <= 0:
+        return
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "#t = :t AND #r < :a",
+        "ExpressionAttributeNames": {"#t": SOURCE_PARTITION_KEY, "#r": SOURCE_SORT_KEY},
+        "ExpressionAttributeValues": {":t": {"S": ticker}, ":a": {"S": before_key}},
+        "ScanIndexForward": False,
+        # One page usually holds the whole history needed; a few spare items cover bad ones.
+        "Limit": wanted + 10,
+    }
+    clean = 0
+    while True:
+        page = client.query(**request)
+        for item in page.get("Items", []):
+            row = _raw_row(item, lookback=True)
+            yield row
+            clean += _is_clean(row)
+            if clean >= wanted:
+                return
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _read_tickers(
+    config: SourceConfig, first_key: str, last_key: str, lookback: int, tickers: Iterable[str]
+) -> Iterator[RawRow]:
+    client = dynamodb_client(config)  # once per task, not per ticker or per page
+    for ticker in tickers:
+        yield from query_lookback(client, config.table, ticker, first_key, lookback)
+        yield from query_window(client, config.table, ticker, first_key, last_key)
+
+
+def read_ticks(
+    spark: SparkSession,
+    config: SourceConfig,
+    tickers: Iterable[str],
+    *,
+    first_key: str,
+    last_key: str,
+    lookback: int = LOOKBACK_TICKS,
+) -> DataFrame:
+    """Raw ticks of `tickers` in ``[first_key, last_key]`` plus their lookback, read on executors.
+
+    One Spark task per ticker, so tickers are read in parallel; the result is recomputed (and
+    the table read again) on every action unless the caller persists it.
+    """
+    from pyspark.sql.types import BooleanType, StringType, StructField, StructType
+
+    names = sorted(set(tickers))
+    schema = StructType(
+        [StructField(name, StringType(), True) for name in RAW_COLUMNS]
+        + [StructField(LOOKBACK_COLUMN, BooleanType(), False)]
+    )
+    if not names:
+        return spark.createDataFrame([], schema)
+    rdd = spark.sparkContext.parallelize(names, len(names)).mapPartitions(
+        partial(_read_tickers, config, first_key, last_key, lookback)
+    )
+    return spark.createDataFrame(rdd, schema)
+
+
+def discover_tickers(config: SourceConfig) -> list[str]:
+    """Every partition key in the table, by a keys-only Scan (reads the whole table: opt-in)."""
+    client = dynamodb_client(config)
+    request: dict[str, Any] = {
+        "TableName": config.table,
+        "ProjectionExpression": "#t",
+        "ExpressionAttributeNames": {"#t": SOURCE_PARTITION_KEY},
+    }
+    found: set[str] = set()
+    scanned = 0
+    while True:
+        page = client.scan(**request)
+        scanned += int(page.get("ScannedCount", 0))
+        for item in page.get("Items", []):
+            key = _text(item.get(SOURCE_PARTITION_KEY))
+            if key is not None:
+                found.add(key)
+        if "LastEvaluatedKey" not in page:
+            break
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    log.info("discovered %d tickers by scanning %d items of %s", len(found), scanned, config.table)
+    return sorted(found)

@@ -1,0 +1,65 @@
+"""The Spark session: small-machine local settings, or the session Glue already runs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+# Settings every run needs, locally and on Glue: the lake contract depends on them.
+SQL_CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.sources.partitionOverwriteMode": "dynamic",
+}
+
+# Hadoop output settings: no _SUCCESS marker and no Parquet summary files in the lake, so a
+# partition folder holds only its data file.
+HADOOP_CONF: dict[str, str] = {
+    "mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+    "parquet.summary.metadata.level": "NONE",
+    "parquet.enable.summary-metadata": "false",
+}
+
+# Local only: the raw local file system writes no .crc checksum file beside each data file.
+LOCAL_CONF: dict[str, str] = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.driver.memory": "2g",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.hadoop.fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
+    "spark.hadoop.fs.file.impl.disable.cache": "true",
+    "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+    "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+}
+
+
+def build_session(
+    app_name: str, shuffle_partitions: int = 2, master: str | None = "local[2]"
+) -> SparkSession:
+    """A session with the lake's settings; `master=None` joins the session Glue already started."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(app_name)
+    if master is not None:
+        # Python workers must run this interpreter (the one with sma and sma_etl installed).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        builder = builder.master(master)
+        for key, value in {
+            **LOCAL_CONF,
+            **{f"spark.hadoop.{k}": v for k, v in HADOOP_CONF.items()},
+        }.items():
+            builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    for key, value in SQL_CONF.items():
+        session.conf.set(key, value)
+    session.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    hadoop_conf = session.sparkContext._jsc.hadoopConfiguration()
+    for key, value in HADOOP_CONF.items():
+        hadoop_conf.set(key, value)
+    session.sparkContext.setLogLevel("WARN")
+    return session
