@@ -9,7 +9,6 @@ here (an in-process TTL cache keyed by query, which spares repeat Athena queries
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -60,12 +59,12 @@ class TTLCache:
         self._max_entries = max_entries
         self._now = now
         self._lock = threading.Lock()
-        self._entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[datetime, object]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        now = time.monotonic()
+        now = self._now()
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and entry[0] > now:
@@ -74,7 +73,8 @@ class TTLCache:
                 return entry[1]  # type: ignore[return-value]
             self.misses += 1
         value = compute()
-        expires = now + self._clock.seconds_left(self._now())
+        # Expiry by the wall clock: the refresh it waits for is a wall-clock time.
+        expires = self._clock.next_refresh(now)
         with self._lock:
             self._entries[key] = (expires, value)
             self._entries.move_to_end(key)

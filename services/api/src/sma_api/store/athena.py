@@ -131,12 +131,12 @@ class AthenaStore(SmaStore):
     def ping(self) -> None:
         try:
             response = self._client.get_work_group(WorkGroup=self._workgroup)
+            state = (response.get("WorkGroup") or {}).get("State")
         except Exception as exc:
             logger.warning("Athena workgroup check failed: %s", exc)
             raise BackendUnavailable("Athena did not answer") from exc
-        state = response["WorkGroup"].get("State")
         if state != "ENABLED":
-            raise BackendUnavailable(f"Athena workgroup {self._workgroup!r} is {state}")
+            raise BackendUnavailable(f"Athena workgroup {self._workgroup!r} is not enabled")
 
     # -- queries -------------------------------------------------------------------------
 

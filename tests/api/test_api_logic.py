@@ -1,0 +1,115 @@
+"""Pure parts: the SQL texts and their parameters, range defaults, the crossover scan."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from sma.reference import rolling_sma
+from sma.schema import DATA_COLUMN_NAMES
+from sma.signals import signal
+from sma_api import sql
+from sma_api.crossovers import find_crossovers
+from sma_api.errors import InvalidRange
+from sma_api.rows import SmaRow
+from sma_api.service import resolve_range
+
+TABLE = sql.table_source("crypto_sma_db", "crypto_sma_table")
+PARTITIONS = sql.partitions_source("crypto_sma_db", "crypto_sma_table")
+START = datetime(2025, 1, 12, 23, 58, tzinfo=UTC)
+END = datetime(2025, 1, 13, 0, 3, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "params"),
+    [
+        (sql.latest_sql(TABLE), ["BTCUSD", date(2025, 1, 13)]),
+        (sql.history_sql(TABLE, "asc"), sql.history_params("BTCUSD", START, END, 10)),
+        (sql.history_sql(TABLE, "desc"), sql.history_params("BTCUSD", START, END, 10)),
+        (sql.newest_date_sql(PARTITIONS), ["BTCUSD"]),
+        (sql.newest_dates_sql(PARTITIONS), []),
+        (sql.tickers_sql(TABLE, 3), ["A1", date(2025, 1, 1)] * 3),
+    ],
+)
+def test_every_value_is_a_placeholder(text: str, params: list[sql.Param]) -> None:
+    assert text.count("?") == len(params)
+    assert "'" not in text  # no literal at all: values only ever travel as parameters
+    assert "BTCUSD" not in text
+
+
+def test_the_select_list_is_the_schema() -> None:
+    text = sql.latest_sql(TABLE)
+    assert text.startswith("SELECT " + ", ".join(f'"{c}"' for c in DATA_COLUMN_NAMES) + " FROM")
+
+
+def test_history_params_cover_the_dates_of_a_half_open_range() -> None:
+    assert sql.history_params("BTCUSD", START, END, 5)[:3] == [
+        "BTCUSD",
+        date(2025, 1, 12),
+        date(2025, 1, 13),
+    ]
+    midnight = datetime(2025, 1, 13, tzinfo=UTC)
+    # An end at midnight excludes that day: no partition of it needs reading.
+    assert sql.history_params("X1", START, midnight, 5)[2] == date(2025, 1, 12)
+
+
+def test_parameter_encodings() -> None:
+    values: list[sql.Param] = ["BTCUSD", date(2025, 1, 13), START.astimezone(), 100]
+    assert sql.athena_params(values) == [
+        "'BTCUSD'",
+        "'2025-01-13'",
+        "'2025-01-12 23:58:00.000000'",
+        "100",
+    ]
+    assert sql.duckdb_params(values) == ["BTCUSD", "2025-01-13", "2025-01-12 23:58:00.000000", 100]
+
+
+def test_default_range_is_the_24_hours_up_to_the_newest_tick() -> None:
+    newest = datetime(2025, 1, 13, 8, 16, tzinfo=UTC)
+    lo, hi = resolve_range(None, None, newest)
+    assert hi == newest + timedelta(seconds=1)
+    assert hi - lo == timedelta(hours=24)
+    naive_start = datetime(2025, 1, 13, 1, 0)
+    assert resolve_range(naive_start, None, newest)[0] == naive_start.replace(tzinfo=UTC)
+    with pytest.raises(InvalidRange):
+        resolve_range(END, START, newest)
+    with pytest.raises(InvalidRange):
+        resolve_range(None, datetime(1, 1, 1, tzinfo=UTC), newest)
+
+
+def _row(minute: int, short: float | None, long_: float | None) -> SmaRow:
+    smas = {"sma_10": short, "sma_30": long_, "sma_60": None, "sma_100": None}
+    return SmaRow(datetime(2025, 1, 13, 0, minute, tzinfo=UTC), 1.0, 1.0, smas)
+
+
+def test_a_cross_through_equal_smas_counts_once() -> None:
+    rows = [
+        _row(0, None, None),
+        _row(1, 1.0, 2.0),
+        _row(2, 2.0, 2.0),
+        _row(3, 2.0, 2.0),
+        _row(4, 3.0, 2.0),
+        _row(5, 3.0, 3.0),
+        _row(6, 4.0, 3.0),
+        _row(7, 1.0, 3.0),
+    ]
+    events = find_crossovers(rows)
+    assert [
+        (e.type, e.before.last_refreshed.minute, e.after.last_refreshed.minute) for e in events
+    ] == [
+        ("bullish_cross", 1, 4),
+        ("bearish_cross", 6, 7),
+    ]
+
+
+def test_crossovers_of_a_reference_series_agree_with_the_signal_rule() -> None:
+    bids = [100 + ((i * 37) % 23) - (i % 5) * 1.7 for i in range(200)]
+    short, long_ = rolling_sma(bids, 10), rolling_sma(bids, 30)
+    rows = [_row(i % 60, s, lg) for i, (s, lg) in enumerate(zip(short, long_, strict=True))]
+    sides = [signal(s, lg) for s, lg in zip(short, long_, strict=True)]
+    sided = [s for s in sides if s in ("bullish", "bearish")]
+    changes = sum(1 for a, b in itertools.pairwise(sided) if a != b)
+    assert changes > 0
+    assert len(find_crossovers(rows)) == changes
