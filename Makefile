@@ -34,7 +34,7 @@ pytest: setup ## the pytest suite
 test: lint typecheck pytest ## lint, type-check and run every test
 
 demo: setup ## the whole pipeline locally: DynamoDB endpoint, Spark job, lake, API
-	@echo "make demo: not yet - the demo lands with the job and API"
+	$(UV) run --no-sync python -m sma_etl.local.demo $(DEMO_ARGS)
 
 soak: setup ## 10,000 API requests at 64 concurrency over real HTTP; fails on any error
 	$(UV) run --no-sync python bench/soak.py
