@@ -1,0 +1,236 @@
+"""SmaApiStack: the FastAPI app on Lambda (arm64) behind a throttled API Gateway HTTP API."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from aws_cdk import BundlingOptions, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from sma_infra.glue_stack import (
+    ATHENA_RESULTS_PREFIX,
+    arn,
+    bucket_arn,
+    catalog_arns,
+    lake_key_pattern,
+)
+from sma_infra.lambda_bundle import LocalApiBundler
+from sma_infra.nag import acknowledge
+from sma_infra.paths import API_SERVICE
+from sma_infra.settings import InfraSettings
+
+# Newest Python that this CDK release offers Lambda; the code supports >=3.11.
+RUNTIME: Final[lambda_.Runtime] = lambda_.Runtime.PYTHON_3_14
+HANDLER: Final[str] = "sma_api.lambda_handler.handler"
+# API Gateway gives an integration at most 30 s; the function must answer (or fail) first.
+FUNCTION_TIMEOUT: Final[Duration] = Duration.seconds(28)
+ACCESS_LOG_FORMAT: Final[str] = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "method": "$context.httpMethod",
+        "path": "$context.path",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "responseLength": "$context.responseLength",
+        "latencyMs": "$context.responseLatency",
+        "integrationError": "$context.integrationErrorMessage",
+    },
+    separators=(",", ":"),
+)
+
+
+class SmaApiStack(Stack):
+    """Read-only HTTP API over the Athena workgroup that GlueSMAStack creates."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: InfraSettings, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings = settings
+        self.function_logs = logs.LogGroup(
+            self,
+            "FunctionLogs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.role = self._function_role()
+        self.function = self._function()
+        self.http_api, self.stage = self._http_api()
+        CfnOutput(self, "ApiUrl", value=self.http_api.api_endpoint, description="Base URL")
+
+    def _function_role(self) -> iam.Role:
+        settings = self.settings
+        bucket = settings.s3_bucket_name
+        lake = lake_key_pattern(settings.s3_prefix)
+        results = f"{ATHENA_RESULTS_PREFIX}*"
+        statements = [
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.function_logs.log_group_arn],
+            ),
+            iam.PolicyStatement(
+                sid="RunQueriesInWorkGroup",
+                actions=[
+                    "athena:StartQueryExecution",
+                    "athena:GetQueryExecution",
+                    "athena:GetQueryResults",
+                    "athena:StopQueryExecution",
+                    "athena:GetWorkGroup",
+                ],
+                resources=[arn("athena", f"workgroup/{settings.athena_workgroup}")],
+            ),
+            iam.PolicyStatement(
+                sid="ReadCatalog",
+                actions=[
+                    "glue:GetDatabase",
+                    "glue:GetTable",
+                    "glue:GetPartition",
+                    "glue:GetPartitions",
+                    "glue:BatchGetPartition",
+                ],
+                resources=catalog_arns(settings.glue_database_name, settings.glue_table_name),
+            ),
+            iam.PolicyStatement(
+                sid="LocateBucket",
+                actions=["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+                resources=[bucket_arn(bucket)],
+            ),
+            iam.PolicyStatement(
+                sid="ListLakeAndResults",
+                actions=["s3:ListBucket"],
+                resources=[bucket_arn(bucket)],
+                conditions={"StringLike": {"s3:prefix": [lake, results]}},
+            ),
+            iam.PolicyStatement(
+                sid="ReadLake",
+                actions=["s3:GetObject"],
+                resources=[bucket_arn(bucket, lake)],
+            ),
+            iam.PolicyStatement(
+                sid="WriteQueryResults",
+                actions=[
+                    "s3:GetObject",
+                    "s3:PutObject",
+                    "s3:AbortMultipartUpload",
+                    "s3:ListMultipartUploadParts",
+                ],
+                resources=[bucket_arn(bucket, results)],
+            ),
+        ]
+        role = iam.Role(
+            self,
+            "FunctionRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="crypto-sma read API: Athena queries in one workgroup",
+            inline_policies={"SmaApi": iam.PolicyDocument(statements=statements)},
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::<FunctionLogs1F8E7DFA.Arn>]",
+            "Log stream names are chosen by Lambda per execution environment; the grant covers "
+            "the streams of this function's own log group only.",
+        )
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket}/{lake}]",
+            "Athena reads whichever partition files a query selects; access is read-only and "
+            "limited to the lake prefix of this one bucket.",
+        )
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket}/{results}]",
+            "Athena writes each query's results under a fresh key that it chooses; access is "
+            "limited to the workgroup's result prefix.",
+        )
+        return role
+
+    def _function(self) -> lambda_.Function:
+        settings = self.settings
+        python_version = RUNTIME.name.removeprefix("python")
+        code = lambda_.Code.from_asset(
+            str(API_SERVICE),
+            exclude=["**/__pycache__", "*.egg-info"],
+            bundling=BundlingOptions(
+                image=RUNTIME.bundling_image,
+                local=LocalApiBundler(python_version),
+                command=["false"],  # never runs: local bundling always succeeds or raises
+            ),
+        )
+        return lambda_.Function(
+            self,
+            "Function",
+            description="crypto-sma read API (FastAPI over Athena)",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=HANDLER,
+            code=code,
+            memory_size=1024,
+            timeout=FUNCTION_TIMEOUT,
+            role=self.role,
+            log_group=self.function_logs,
+            environment={
+                "SMA_BACKEND": "athena",
+                "ATHENA_WORKGROUP": settings.athena_workgroup,
+                "GLUE_DATABASE_NAME": settings.glue_database_name,
+                "GLUE_TABLE_NAME": settings.glue_table_name,
+            },
+        )
+
+    def _http_api(self) -> tuple[apigw.HttpApi, apigw.HttpStage]:
+        settings = self.settings
+        http_api = apigw.HttpApi(
+            self,
+            "HttpApi",
+            api_name="crypto-sma",
+            description="crypto-sma: simple moving averages and signals (read-only)",
+            create_default_stage=False,
+            cors_preflight=apigw.CorsPreflightOptions(
+                allow_methods=[apigw.CorsHttpMethod.GET],
+                allow_origins=list(settings.cors_origins),
+                allow_headers=["content-type"],
+                max_age=Duration.hours(1),
+            ),
+        )
+        integration = integrations.HttpLambdaIntegration("Api", self.function)
+        # GET only: the API never changes state, so no other method reaches the function.
+        for path in ("/", "/{proxy+}"):
+            http_api.add_routes(path=path, methods=[apigw.HttpMethod.GET], integration=integration)
+        for route in http_api.node.find_all():
+            if isinstance(route, apigw.HttpRoute):
+                acknowledge(
+                    route,
+                    "AwsSolutions-APIG4",
+                    "The API serves public, read-only market statistics without user data; "
+                    "abuse is bounded by stage throttling and the Athena bytes-scanned cutoff.",
+                )
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        stage = apigw.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigw.ThrottleSettings(
+                rate_limit=settings.api_throttle_rate, burst_limit=settings.api_throttle_burst
+            ),
+        )
+        cfn_stage = stage.node.default_child
+        assert isinstance(cfn_stage, apigw.CfnStage)
+        cfn_stage.access_log_settings = apigw.CfnStage.AccessLogSettingsProperty(
+            destination_arn=access_logs.log_group_arn, format=ACCESS_LOG_FORMAT
+        )
+        return http_api, stage

@@ -1,0 +1,47 @@
+"""Synthesising the app and reading its templates, shared by the infrastructure tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+@dataclass(frozen=True)
+class Synthesised:
+    """One synthesised app: its construct tree, output folder and templates by stack name."""
+
+    app: Any
+    outdir: Path
+    templates: Mapping[str, dict[str, Any]]
+
+    def template(self, stack: str) -> Any:
+        from aws_cdk.assertions import Template
+
+        return Template.from_json(self.templates[stack])
+
+
+def synthesise(context: Mapping[str, object], outdir: Path) -> Synthesised:
+    from sma_infra.app import build_app
+    from sma_infra.settings import load_settings
+
+    settings = load_settings(context, env_file=None)
+    app = build_app(settings, outdir=outdir)
+    assembly = app.synth()
+    templates = {
+        stack.stack_name: json.loads(Path(stack.template_full_path).read_text())
+        for stack in assembly.stacks
+    }
+    return Synthesised(app=app, outdir=outdir, templates=templates)
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    """Logical id -> resource for every resource of `kind` in a template dict."""
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def only(template: dict[str, Any], kind: str) -> dict[str, Any]:
+    found = resources(template, kind)
+    assert len(found) == 1, f"expected one {kind}, found {sorted(found)}"
+    return next(iter(found.values()))["Properties"]
