@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+
 @dataclass(frozen=True)
 class Synthesised:
     """One synthesised app: its construct tree, output folder and templates by stack name."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from infra_templates import Synthesised, only, resources
 
-from sma.schema import DATA_COLUMNS, PARTITION_KEYS
+from sma.schema import DATA_COLUMNS, PARTITION_KEYS, Column
 from sma_etl.glue_entry import JOB_ARGUMENTS
 
 GLUE = "GlueSMAStack"
@@ -42,6 +42,10 @@ def role_id_assumed_by(template: dict[str, Any], service: str) -> str:
 def role_assumed_by(template: dict[str, Any], service: str) -> dict[str, Any]:
     role: dict[str, Any] = template["Resources"][role_id_assumed_by(template, service)]
     return role
+
+
+def as_column(column: Column) -> dict[str, str]:
+    return {"Name": column.name, "Type": column.type, "Comment": column.comment}
 
 
 def as_list(value: Any) -> list[Any]:
@@ -101,8 +105,10 @@ def test_entry_script_and_code_zip_ship_as_assets(default_app: Synthesised) -> N
     props = job(default_app)
     script = rendered(props["Command"]["ScriptLocation"])
     code = rendered(props["DefaultArguments"]["--extra-py-files"])
-    assert script.startswith("s3://") and script.endswith(".py")
-    assert code.startswith("s3://") and code.endswith(".zip")
+    assert script.startswith("s3://")
+    assert script.endswith(".py")
+    assert code.startswith("s3://")
+    assert code.endswith(".zip")
     manifest = json.loads((default_app.outdir / f"{GLUE}.assets.json").read_text())
     sources = {a["source"]["path"] for a in manifest["files"].values()}
     zips = [default_app.outdir / s for s in sources if s.endswith(".zip")]
@@ -203,8 +209,8 @@ def test_table_columns_and_partitions_are_sma_schema(default_app: Synthesised) -
     assert table["DatabaseName"] == "crypto_sma_db"
     assert table_input["Name"] == "crypto_sma_table"
     assert table_input["TableType"] == "EXTERNAL_TABLE"
-    expected_columns = [{"Name": c.name, "Type": c.type, "Comment": c.comment} for c in DATA_COLUMNS]
-    expected_keys = [{"Name": c.name, "Type": c.type, "Comment": c.comment} for c in PARTITION_KEYS]
+    expected_columns = [as_column(c) for c in DATA_COLUMNS]
+    expected_keys = [as_column(c) for c in PARTITION_KEYS]
     descriptor = table_input["StorageDescriptor"]
     assert descriptor["Columns"] == expected_columns
     assert table_input["PartitionKeys"] == expected_keys
