@@ -1,4 +1,8 @@
-"""What the routes need, injected: the service (over the app's store) and normalised tickers."""
+"""What the routes need, injected: the service (over the app's store) and normalised tickers.
+
+The dependencies are async on purpose: they never block, and FastAPI would run a plain `def`
+dependency on the thread pool, one thread hop per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,17 @@ from sma_api.cache import RefreshClock
 from sma_api.service import SmaService
 
 
-def get_service(request: Request) -> SmaService:
+async def get_service(request: Request) -> SmaService:
     service: SmaService = request.app.state.service
     return service
 
 
-def get_clock(request: Request) -> RefreshClock:
+async def get_clock(request: Request) -> RefreshClock:
     clock: RefreshClock = request.app.state.clock
     return clock
 
 
-def get_ticker(
+async def get_ticker(
     ticker: Annotated[
         str,
         Path(
