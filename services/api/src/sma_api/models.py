@@ -51,7 +51,9 @@ class HistoryMeta(_Body):
     limit: int
     order: Order
     count: int = Field(description="number of items returned")
-    truncated: bool = Field(description="true when `limit` cut the range short")
+    truncated: bool = Field(
+        description="true when `limit` items came back: the range may hold more"
+    )
 
 
 class History(_Body):
