@@ -135,12 +135,6 @@ class SmaApiStack(Stack):
         )
         acknowledge(
             role,
-            "AwsSolutions-IAM5[Resource::<FunctionLogs1F8E7DFA.Arn>]",
-            "Log stream names are chosen by Lambda per execution environment; the grant covers "
-            "the streams of this function's own log group only.",
-        )
-        acknowledge(
-            role,
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket}/{lake}]",
             "Athena reads whichever partition files a query selects; access is read-only and "
             "limited to the lake prefix of this one bucket.",

@@ -149,12 +149,6 @@ class GlueSMAStack(Stack):
             lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs", expiration=Duration.days(90))],
             removal_policy=RemovalPolicy.RETAIN,
         )
-        acknowledge(
-            access_logs,
-            "AwsSolutions-S1",
-            "This bucket is the server access log destination of the data bucket; logging it "
-            "into another bucket would only move the same finding one bucket further.",
-        )
         return s3.Bucket(
             self,
             "DataBucket",

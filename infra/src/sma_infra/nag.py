@@ -18,6 +18,8 @@ ACKNOWLEDGED_METADATA: Final[str] = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
 RECORD_ONLY_CONTEXT: Final[str] = "sma:nagRecordOnly"
 PENDING_METADATA: Final[str] = "sma:nag-acknowledgement"
 MIN_REASON_WORDS: Final[int] = 8
+# The plugin namespace CDK files cdk-nag's findings under; without it an id means an annotation.
+NAMESPACE: Final[str] = "AwsSolutions"
 
 
 def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
@@ -27,7 +29,7 @@ def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
     if scope.node.try_get_context(RECORD_ONLY_CONTEXT):
         scope.node.add_metadata(PENDING_METADATA, {rule: reason})
         return
-    Validations.of(scope).acknowledge(Acknowledgment(id=rule, reason=reason))
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"{NAMESPACE}::{rule}", reason=reason))
 
 
 def add_checks(app: App) -> None:
