@@ -74,7 +74,8 @@ _OWN_HEADERS: Final[frozenset[str]] = frozenset({"server", "date", "content-leng
 
 @dataclass
 class FaultPlan:
-    """Which requests fail and how: `share` of the DynamoDB calls in `operations` (all if empty)."""
+    """Which requests fail and how: a seeded `share` of the DynamoDB calls in `operations` (all
+    when empty) fail, the kinds taking turns."""
 
     share: float = 0.3
     kinds: Sequence[FaultKind] = ALL_KINDS
@@ -180,7 +181,8 @@ class FaultProxy:
             if self._random.random() >= self.plan.share:
                 self._faults_per_body.pop(digest, None)
                 return None
-            kind = self._random.choice(list(self.plan.kinds))
+            # Kinds take turns, so even a short run meets every one of them.
+            kind = self.plan.kinds[self.stats.total_injected % len(self.plan.kinds)]
             self._faults_per_body[digest] += 1
             self.stats.forwarded[operation] -= 1
             self.stats.injected[kind] += 1
