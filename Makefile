@@ -26,7 +26,7 @@ lint: setup ## ruff lint and format check
 	$(UV) run --no-sync ruff format --check $(wildcard $(PY_SOURCES))
 
 typecheck: setup ## mypy on the library and services
-	$(UV) run --no-sync mypy libs/sma/src services/glue_job/src services/api/src
+	$(UV) run --no-sync mypy libs/sma/src services/glue_job/src services/api/src infra/src
 
 pytest: setup ## the pytest suite
 	$(UV) run --no-sync pytest
