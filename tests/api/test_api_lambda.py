@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from api_lake import Lake, tick_json
@@ -30,7 +31,10 @@ class LambdaContext:
 def http_api_event(
     path: str, query: str = "", headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """An event as API Gateway HTTP API sends it to Lambda (payload format version 2.0)."""
+    """An event as API Gateway HTTP API sends it to Lambda (payload format version 2.0).
+
+    `rawPath` is the path as sent; `requestContext.http.path` is it percent-decoded.
+    """
     return {
         "version": "2.0",
         "routeKey": "$default",
@@ -52,7 +56,7 @@ def http_api_event(
             "domainPrefix": "a1b2c3d4e5",
             "http": {
                 "method": "GET",
-                "path": path,
+                "path": unquote(path),
                 "protocol": "HTTP/1.1",
                 "sourceIp": "203.0.113.7",
                 "userAgent": "curl/8.5.0",
@@ -86,6 +90,12 @@ def test_latest_through_api_gateway(handler: Handler, lake: Lake) -> None:
     assert response["headers"]["content-type"] == "application/json"
     assert json.loads(response["body"]) == tick_json("BTCUSD", lake.latest("BTCUSD"))
     assert response["headers"]["cache-control"].startswith("public, max-age=")
+
+
+def test_an_encoded_slash_in_the_ticker(handler: Handler, lake: Lake) -> None:
+    response = handler(http_api_event("/tickers/BTC%2FUSD/sma"), LambdaContext())
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == tick_json("BTCUSD", lake.latest("BTCUSD"))
 
 
 def test_history_query_string_and_304(handler: Handler) -> None:
