@@ -51,6 +51,8 @@ def install_bundle(output_dir: Path, python_version: str) -> None:
             cwd=REPO_ROOT,
             check=True,
         )  # fmt: skip
+    # Console scripts of the dependencies: nothing on Lambda runs them.
+    shutil.rmtree(output_dir / "bin", ignore_errors=True)
     for package in (SMA_PACKAGE, API_PACKAGE):
         shutil.copytree(
             package,
