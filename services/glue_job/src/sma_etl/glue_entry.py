@@ -86,10 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("bad job arguments: %s", error)
         raise SystemExit(2) from None
 
+    from pyspark.sql import SparkSession
+
     from sma_etl.run import run
     from sma_etl.spark import build_session
-
-    from pyspark.sql import SparkSession
 
     job = _glue_job(parse_job_args(raw))
     # On Glue, under spark-submit (which sets PYSPARK_GATEWAY_PORT) or beside a running

@@ -21,7 +21,6 @@ SQL_CONF: dict[str, str] = {
 HADOOP_CONF: dict[str, str] = {
     "mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
     "parquet.summary.metadata.level": "NONE",
-    "parquet.enable.summary-metadata": "false",
 }
 
 # Local only: the raw local file system writes no .crc checksum file beside each data file.
