@@ -96,6 +96,7 @@ class GlueSMAStack(Stack):
         key = kms.Key(
             self,
             "EncryptionKey",
+            # The SNS target grants EventBridge use of this key for the encrypted alert topic.
             description="crypto-sma: Glue job logs and bookmarks, alert topic",
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.DESTROY,
@@ -120,15 +121,6 @@ class GlueSMAStack(Stack):
                         )
                     }
                 },
-            )
-        )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="EventBridgePublishesAlerts",
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             )
         )
         return key
