@@ -8,6 +8,8 @@ from typing import Any
 from aws_cdk import aws_lambda as lambda_
 from infra_templates import Synthesised, only, resources
 
+from sma_infra.paths import API_SERVICE
+
 API = "SmaApiStack"
 
 
@@ -122,3 +124,12 @@ def test_url_is_an_output(default_app: Synthesised) -> None:
     template = default_app.templates[API]
     [api_id] = resources(template, "AWS::ApiGatewayV2::Api")
     assert template["Outputs"]["ApiUrl"]["Value"] == {"Fn::GetAtt": [api_id, "ApiEndpoint"]}
+
+
+def test_skip_bundling_switch_is_set_inside_the_app(default_app: Synthesised) -> None:
+    # The CLI refuses aws:-prefixed context on its command line, so the app sets it itself.
+    assert default_app.app.node.try_get_context("aws:cdk:bundling-stacks") == []
+    manifest = json.loads((default_app.outdir / f"{API}.assets.json").read_text())
+    [code] = [a for a in manifest["files"].values() if a["source"]["packaging"] == "zip"]
+    # Skipped bundling leaves the asset pointing at the unbuilt source folder.
+    assert code["source"]["path"] == str(API_SERVICE)
