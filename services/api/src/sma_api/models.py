@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from sma.signals import Cross, Signal
-from sma.windows import SMA_COLUMNS
+from sma.windows import WINDOWS, sma_column
 from sma_api.rows import LONG_SMA, SHORT_SMA
 from sma_api.sql import Order
 
@@ -26,8 +26,7 @@ class TickBase(_Body):
     ask_price: float | None = Field(description="ask price of the tick")
 
 
-def _sma_field(name: str) -> Any:
-    window = name.removeprefix("sma_")
+def _sma_field(window: int) -> Any:
     return (
         float | None,
         Field(description=f"mean bid price over the last {window} ticks; null until then"),
@@ -37,7 +36,7 @@ def _sma_field(name: str) -> Any:
 SmaTick = create_model(
     "SmaTick",
     __base__=TickBase,
-    **{name: _sma_field(name) for name in SMA_COLUMNS},
+    **{sma_column(n): _sma_field(n) for n in WINDOWS},
     signal=(
         Signal | None,
         Field(description="sma_10 against sma_30: bullish (>), bearish (<), neutral (=), or null"),
