@@ -9,31 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from infra_templates import Synthesised, synthesise
-
-# The defaults a user gets with only the two required values set; bundling is skipped so the
-# tests never reach PyPI (the bundle itself is tested through its inputs).
-BASE_CONTEXT: dict[str, object] = {
-    "DYNAMO_TABLE_NAME": "DataConsumerTable",
-    "S3_BUCKET_NAME": "crypto-sma-test-lake",
-    "SMA_SKIP_BUNDLING": True,
-}
-# Every non-default switch at once: an existing bucket, Flex, discovery, alert e-mail, ...
-VARIANT_CONTEXT: dict[str, object] = {
-    **BASE_CONTEXT,
-    "USE_EXISTING_BUCKET": True,
-    "GLUE_EXECUTION_CLASS": "FLEX",
-    "GLUE_VERSION": "5.0",
-    "DISCOVER_TICKERS": "true",
-    "ALERT_EMAIL": "alerts@example.com",
-    "TICKERS": "BTC/USD,SOL-USD",
-    "S3_PREFIX": "lake/v1/",
-    "GLUE_DATABASE_NAME": "other_db",
-    "GLUE_TABLE_NAME": "other_table",
-    "ATHENA_BYTES_SCANNED_CUTOFF": 50_000_000,
-    "API_THROTTLE_RATE": 5,
-    "API_THROTTLE_BURST": 10,
-}
+from infra_templates import BASE_CONTEXT, VARIANT_CONTEXT, Synthesised, synthesise
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import BASE_CONTEXT
-from infra_templates import Synthesised
+from infra_templates import BASE_CONTEXT, Synthesised
 
 from sma_infra.nag import (
     ACKNOWLEDGED_METADATA,
