@@ -1,14 +1,15 @@
-"""A fault-injecting HTTP proxy for the local DynamoDB endpoint.
+"""A fault-injecting HTTP proxy for local AWS endpoints (DynamoDB, Athena on moto's server).
 
-It forwards every request to the real endpoint (moto's server) and, on a seeded share of
-DynamoDB requests, answers instead the way DynamoDB does when it is throttled or broken:
-HTTP 400 ``ProvisionedThroughputExceededException`` / ``ThrottlingException``, HTTP 500
+It forwards every request to the real endpoint and, on a seeded share of requests (chosen by
+operation, e.g. DynamoDB's Query), answers instead the way DynamoDB does when it is throttled or
+broken: HTTP 400 ``ProvisionedThroughputExceededException`` / ``ThrottlingException``, HTTP 500
 ``InternalServerError`` or HTTP 503 ``ServiceUnavailable``, or a connection dropped before any
 answer. The SDK's retries must then carry the job through with exact output.
 
 A retried request carries the same body as the one that failed, so the proxy recognises it and
 injects at most ``max_faults_per_request`` faults in a row into it: the share is a real stress,
-never a certain failure once retries run out.
+never a certain failure once retries run out. ``outage()`` fails everything, for as long as a
+block lasts, to play a backend that is down and then comes back.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ class FaultStats:
 class FaultProxy:
     """A threaded loopback proxy to `upstream`; use as a context manager or start()/stop()."""
 
+    _UNNAMED: Final = "(no X-Amz-Target)"
+
     def __init__(self, upstream: str, plan: FaultPlan | None = None) -> None:
         parsed = urllib.parse.urlsplit(upstream)
         if parsed.scheme != "http" or not parsed.hostname:
@@ -123,6 +126,7 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._faults_per_body: Counter[str] = Counter()
         self._enabled = True
+        self._down: FaultKind | None = None
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.proxy = self
         self._thread: threading.Thread | None = None
@@ -155,6 +159,17 @@ class FaultProxy:
         self.stop()
 
     @contextmanager
+    def outage(self, kind: FaultKind = "unavailable") -> Iterator[None]:
+        """Fail every request inside the block with `kind`: the backend is down until it ends."""
+        with self._lock:
+            self._down = kind
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._down = None
+
+    @contextmanager
     def paused(self) -> Iterator[None]:
         """Forward everything untouched inside the block (e.g. while seeding the table)."""
         with self._lock:
@@ -168,6 +183,9 @@ class FaultProxy:
     def choose_fault(self, operation: str, body: bytes) -> FaultKind | None:
         """Decide, under the lock so the seeded sequence is shared fairly, whether to fail."""
         with self._lock:
+            if self._down is not None:
+                self._count(self._down, operation)
+                return self._down
             self.stats.forwarded[operation] += 1
             if not self._enabled or not operation:
                 return None
@@ -185,9 +203,12 @@ class FaultProxy:
             kind = self.plan.kinds[self.stats.total_injected % len(self.plan.kinds)]
             self._faults_per_body[digest] += 1
             self.stats.forwarded[operation] -= 1
-            self.stats.injected[kind] += 1
-            self.stats.injected_by_operation[operation] += 1
+            self._count(kind, operation)
             return kind
+
+    def _count(self, kind: FaultKind, operation: str) -> None:
+        self.stats.injected[kind] += 1
+        self.stats.injected_by_operation[operation or self._UNNAMED] += 1
 
 
 class _Server(ThreadingHTTPServer):
@@ -225,9 +246,8 @@ class _Handler(BaseHTTPRequestHandler):
         proxy = self.server.proxy
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        target = self.headers.get("X-Amz-Target", "")
-        # 'DynamoDB_20120810.Query' -> 'Query'; other services pass untouched.
-        operation = target.rpartition(".")[2] if target.startswith("DynamoDB_") else ""
+        # 'DynamoDB_20120810.Query' -> 'Query', 'AmazonAthena.GetQueryExecution' -> ...
+        operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
         fault = proxy.choose_fault(operation, body)
         if fault == "reset":
             # A dropped connection: no status line at all, as when a load balancer gives up.

@@ -114,3 +114,124 @@ def stray_parquet(lake: Path) -> list[Path]:
         if not any(part.startswith((".", "_")) for part in path.relative_to(lake).parts)
     )
     return sorted(set(visible) - set(lake_files(lake)))
+
+
+def write_lake(root: Path, tickers: Iterable[str], start: datetime, minutes: int) -> int:
+    """A lake in the job's layout written with pyarrow, one tick a minute, SMAs from the oracle.
+
+    For the API's tests, which need a lake but not the job's cost of making one.
+    """
+    import math
+    from datetime import timedelta
+
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+
+    from sma.reference import rolling_sma
+    from sma.schema import DATA_COLUMN_NAMES, hour_partition
+    from sma.windows import SMA_COLUMNS, WINDOWS
+
+    written = 0
+    for number, ticker in enumerate(tickers):
+        times = [start + timedelta(minutes=i) for i in range(minutes)]
+        # Waves of different periods, so the short SMA crosses the long one now and then.
+        bids = [
+            1000.0 * (number + 1) + 25.0 * math.sin(i / (17.0 + number)) + i * 0.01 + 1 / 3
+            for i in range(minutes)
+        ]
+        smas = {c: rolling_sma(bids, n) for c, n in zip(SMA_COLUMNS, WINDOWS, strict=True)}
+        hours: dict[tuple[str, str], list[int]] = {}
+        for index, when in enumerate(times):
+            hours.setdefault((when.date().isoformat(), hour_partition(when.hour)), []).append(index)
+        for (day, hour), indexes in hours.items():
+            values = {
+                "ask_price": [bids[i] + 0.5 for i in indexes],
+                "bid_price": [bids[i] for i in indexes],
+                "last_refreshed": [times[i] for i in indexes],
+                **{c: [smas[c][i] for i in indexes] for c in SMA_COLUMNS},
+            }
+            arrays = [
+                pa.array(values[name], pa.timestamp("us", tz="UTC"))
+                if name == "last_refreshed"
+                else pa.array(values[name], pa.float64())
+                for name in DATA_COLUMN_NAMES
+            ]
+            folder = root / f"ticker={ticker}" / f"date={day}" / f"hour={hour}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(
+                pa.table(arrays, names=list(DATA_COLUMN_NAMES)), folder / "part-0.parquet"
+            )
+            written += len(indexes)
+    return written
+
+
+# -- Athena on moto's server: moto runs no SQL; it answers each query with the next canned result.
+
+
+def post_moto(endpoint: str, path: str, body: Mapping[str, Any]) -> None:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        endpoint + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status in (200, 201), response.status
+
+
+def athena_result(columns: Iterable[tuple[str, str]], rows: Iterable[Iterable[str | None]]) -> Any:
+    """A canned result set in Athena's wire form: a header row, then values as text."""
+    names = list(columns)
+    header = {"Data": [{"VarCharValue": name} for name, _ in names]}
+    data = [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in rows]
+    info = [
+        {
+            "CatalogName": "hive",
+            "SchemaName": "",
+            "TableName": "",
+            "Name": name,
+            "Label": name,
+            "Type": kind,
+            "Precision": 0,
+            "Scale": 0,
+            "Nullable": "UNKNOWN",
+            "CaseSensitive": False,
+        }
+        for name, kind in names
+    ]
+    return {"rows": [header, *data], "column_info": info}
+
+
+def athena_rows(ticks: Iterable[tuple[datetime, float]]) -> Any:
+    """Data rows (the table's data columns) for ticks of (time, bid), SMAs left null."""
+    from sma.schema import DATA_COLUMNS
+
+    types = [(c.name, c.type) for c in DATA_COLUMNS]
+    values: list[list[str | None]] = []
+    for when, bid in ticks:
+        by_name: dict[str, str | None] = {
+            "bid_price": repr(bid),
+            "ask_price": repr(bid + 0.5),
+            "last_refreshed": when.strftime("%Y-%m-%d %H:%M:%S.000"),
+        }
+        values.append([by_name.get(name) for name, _ in types])
+    return athena_result(types, values)
+
+
+def seed_athena(endpoint: str, *results: Any) -> None:
+    post_moto(endpoint, "/moto-api/static/athena/query-results", {"results": list(results)})
+
+
+def athena_queries(endpoint: str, workgroup: str) -> list[tuple[str, list[str]]]:
+    """(SQL text, execution parameters) of every query moto's Athena received, oldest first."""
+    import boto3
+
+    client = boto3.client("athena", endpoint_url=endpoint)
+    pages = client.get_paginator("list_query_executions").paginate(WorkGroup=workgroup)
+    ids = [i for page in pages for i in page["QueryExecutionIds"]]
+    found = [client.get_query_execution(QueryExecutionId=i)["QueryExecution"] for i in ids]
+    found.sort(key=lambda e: e["Status"]["SubmissionDateTime"])
+    return [(e["Query"], list(e.get("ExecutionParameters", []))) for e in found]
