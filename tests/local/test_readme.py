@@ -118,6 +118,14 @@ def test_make_targets_and_variables_exist() -> None:
                 parse(demo_parser(), shlex.split(value))
 
 
+def test_demo_csv_paths_exist(shared_data: Path) -> None:
+    for _, argv in commands():
+        for word in argv:
+            if word.startswith("DEMO_CSV="):
+                for path in word.split("=", 1)[1].split(","):
+                    assert (REPO / path).is_file(), path
+
+
 def test_demo_flags_parse() -> None:
     # Every DEMO_* variable is one the demo reads.
     source = (REPO / "services/glue_job/src/sma_etl/local/demo.py").read_text(encoding="utf-8")

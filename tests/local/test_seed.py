@@ -107,3 +107,27 @@ def test_bad_csv_is_a_message(
     path.write_text("when,price\n")
     assert main(["--endpoint", moto_endpoint, "--csv", str(path)]) == 1
     assert "expected a time column" in capsys.readouterr().err
+
+
+def test_human_summary_names_each_ticker(
+    moto_endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--endpoint", moto_endpoint, "--days", "0.05", "--end", "2025-01-13T02:00:00Z"]
+    assert main([*args, "--wait", "5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("loaded ")
+    assert "into DataConsumerTable at " + moto_endpoint in lines[0]
+    assert [line.split()[0] for line in lines[1:4]] == ["BTC/USD", "DOGE/USD", "ETH/USD"]
+    assert lines[-1].strip().startswith("period 2025-01-13T00:00:00Z .. 2025-01-13T02:00:00Z")
+
+
+def test_waiting_for_an_endpoint_that_never_answers_is_a_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert main(["--endpoint", f"http://127.0.0.1:{port}", "--wait", "1"]) == 1
+    assert "no DynamoDB endpoint answered" in capsys.readouterr().err
