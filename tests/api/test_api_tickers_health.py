@@ -132,3 +132,10 @@ def test_openapi_lists_every_sma_column(client: TestClient) -> None:
 
     schema = client.get("/openapi.json").json()["components"]["schemas"]["SmaTick"]
     assert set(SMA_COLUMNS) <= set(schema["properties"])
+
+
+def test_a_duckdb_query_over_the_timeout_is_interrupted(lake: Lake) -> None:
+    store = DuckDbStore(lake.root, timeout_seconds=0.2)
+    with pytest.raises(BackendUnavailable, match=r"longer than 0\.2 s"):
+        store._execute("SELECT count(*) FROM range(1000000000000) a", [])
+    store.ping()  # the store still answers afterwards

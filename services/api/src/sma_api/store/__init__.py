@@ -14,7 +14,7 @@ def build_store(settings: Settings) -> SmaStore:
         return AthenaStore.from_settings(settings)
     from sma_api.store.duckdb_store import DuckDbStore
 
-    return DuckDbStore(settings.lake_path)
+    return DuckDbStore(settings.lake_path, timeout_seconds=settings.query_timeout_seconds)
 
 
 __all__ = ["SmaStore", "TickerLatest", "build_store"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -48,11 +49,14 @@ class DuckDbStore(SmaStore):
 
     name = "duckdb"
 
-    def __init__(self, lake: Path, *, threads: int | None = None) -> None:
+    def __init__(
+        self, lake: Path, *, timeout_seconds: float = 20.0, threads: int | None = None
+    ) -> None:
         import duckdb
 
         self._duckdb = duckdb
         self._lake = Path(lake)
+        self._timeout = timeout_seconds
         config: dict[str, Any] = {
             # Offline by design: parquet is built in; nothing may be downloaded or auto-loaded.
             "autoinstall_known_extensions": False,
@@ -211,12 +215,18 @@ class DuckDbStore(SmaStore):
         try:
             # DuckDB connections are not thread-safe; a cursor is a connection of its own.
             cursor = self._con.cursor()
+            watchdog = threading.Timer(self._timeout, cursor.interrupt)
+            watchdog.daemon = True
+            watchdog.start()
             try:
                 cursor.execute(query, params)
                 names = [d[0] for d in cursor.description or ()]
                 return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
             finally:
+                watchdog.cancel()
                 cursor.close()
+        except self._duckdb.InterruptException as exc:
+            raise BackendUnavailable(f"query took longer than {self._timeout:g} s") from exc
         except (self._duckdb.Error, OSError) as exc:
             logger.warning("DuckDB query failed: %s", exc)
             raise BackendUnavailable("the lake could not be read") from exc
