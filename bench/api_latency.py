@@ -1,82 +1,46 @@
-"""Latency of the read API's latest endpoint on DuckDB, with the in-process cache on and off.
+"""API latency over real HTTP: uvicorn serving a 28-day lake of 3 tickers with DuckDB.
 
-Builds a lake in the job's layout (one Parquet file per ticker/date/hour partition, SMAs from
-``sma.reference.rolling_sma``), serves it with uvicorn (one worker, loopback, DuckDB backend) and
-sends requests one after another over one keep-alive httpx connection, so each figure is one
-request's full cost: HTTP, routing, cache, partition listing, DuckDB, JSON. With
-``--in-process`` it goes through FastAPI's TestClient instead (no server; slower per request,
-since the TestClient hops threads for every call). Prints p50/p99 per mode, then one JSON line.
-
-    uv run --no-sync python bench/api_latency.py [--requests 3000] [--days 7] [--in-process]
+Two uvicorn processes on free loopback ports serve the same lake, one with the in-process
+cache on and one with it off (``SMA_CACHE_ENABLED``). For each concurrency (1, 16, 64
+clients) and endpoint (``/tickers/{t}/sma`` and ``/tickers/{t}/sma/history``), the cache-on and
+cache-off servers are measured back to back with the same requests spread over the 3 tickers.
+Clients are asyncio keep-alive HTTP/1.1 connections (light, so the 2 cores go to the server);
+latency is from sending a request to its last body byte. Errors: any status but 200, or a
+failed connection. ``python -m bench.api_latency [--quick] [--requests 2000] [--lake PATH]``
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
+import asyncio
+import itertools
 import os
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from typing import Any, Final
 
-import httpx
-import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
-import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
-from fastapi.testclient import TestClient
+from bench.data import TickSpec, ticker_names
+from bench.lake import lake_rows, write_lake
+from bench.procstat import tree_cpu
+from bench.report import print_json, print_table
+from sma.tickers import normalize
 
-from sma.reference import rolling_sma
-from sma.schema import DATA_COLUMN_NAMES, hour_partition
-from sma.windows import SMA_COLUMNS, WINDOWS
-from sma_api.config import Settings
-from sma_api.main import create_app
-from sma_api.store.duckdb_store import DuckDbStore
-
-TICKERS = ("BTCUSD", "ETHUSD", "SOLUSD")
-START = datetime(2025, 1, 13, tzinfo=UTC)
-
-
-def build_lake(root: Path, days: int) -> int:
-    """Minute ticks for `days` days per ticker; returns the number of files written."""
-    schema = pa.schema(
-        [
-            pa.field(n, pa.timestamp("us", tz="UTC") if n == "last_refreshed" else pa.float64())
-            for n in DATA_COLUMN_NAMES
-        ]
-    )
-    files = 0
-    for k, ticker in enumerate(TICKERS):
-        count = days * 24 * 60
-        bids = [1000.0 * (k + 1) + 25 * math.sin(i / 45) + i * 0.0013 for i in range(count)]
-        smas = {c: rolling_sma(bids, n) for c, n in zip(SMA_COLUMNS, WINDOWS, strict=True)}
-        for hour in range(days * 24):
-            begin = START + timedelta(hours=hour)
-            rows = [
-                {
-                    "ask_price": bids[i] + 0.5,
-                    "bid_price": bids[i],
-                    "last_refreshed": START + timedelta(minutes=i),
-                    **{c: smas[c][i] for c in SMA_COLUMNS},
-                }
-                for i in range(hour * 60, hour * 60 + 60)
-            ]
-            folder = (
-                root
-                / f"ticker={ticker}"
-                / f"date={begin.date()}"
-                / f"hour={hour_partition(begin.hour)}"
-            )
-            folder.mkdir(parents=True)
-            pq.write_table(pa.Table.from_pylist(rows, schema=schema), folder / "part-0.parquet")
-            files += 1
-    return files
+CONCURRENCY: Final = (1, 16, 64)
+TARGET_P50_MS: Final = 5.0
+TARGET_P99_MS: Final = 25.0
+TARGET_AT_CLIENTS: Final = 16
 
 
 def free_port() -> int:
@@ -85,88 +49,251 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True, slots=True)
+class Server:
+    url: str
+    pid: int
+
+
 @contextmanager
-def uvicorn_client(root: Path, cache: bool) -> Iterator[httpx.Client]:
-    """An httpx client on a uvicorn serving `root`, started and stopped here."""
+def serve(lake: Path, cache: bool) -> Iterator[Server]:
+    """uvicorn serving `lake` on a free loopback port."""
     port = free_port()
-    env = {
-        **os.environ,
-        "SMA_BACKEND": "duckdb",
-        "SMA_LAKE_PATH": str(root),
-        "SMA_CACHE_ENABLED": str(cache).lower(),
-    }
-    command = [sys.executable, "-m", "uvicorn", "sma_api.main:app", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
-    server = subprocess.Popen(command, env=env)
+    env = dict(os.environ)
+    env.update(
+        {
+            "SMA_BACKEND": "duckdb",
+            "SMA_LAKE_PATH": str(lake),
+            "SMA_CACHE_ENABLED": "true" if cache else "false",
+        }
+    )
+    command = [sys.executable, "-m", "uvicorn", "sma_api.main:app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    command += ["--no-access-log"]
+    process = subprocess.Popen(command, env=env)
+    url = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if client.get("/health").status_code == 200:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
+                    if answer.status == 200:
                         break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise
-                time.sleep(0.2)
-            yield client
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"uvicorn did not come up on {url}")
+            time.sleep(0.2)
+        yield Server(url, process.pid)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
-@contextmanager
-def in_process_client(root: Path, cache: bool) -> Iterator[TestClient]:
-    settings = Settings(backend="duckdb", lake_path=root, cache_enabled=cache)
-    with TestClient(create_app(settings, DuckDbStore(root))) as client:
-        yield client
+@dataclass
+class Cell:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] * 1000
+
+    def summary(self) -> dict[str, Any]:
+        done = len(self.latencies)
+        return {
+            "requests": done + self.errors,
+            "errors": self.errors,
+            "p50_ms": round(self.percentile(50), 3),
+            "p95_ms": round(self.percentile(95), 3),
+            "p99_ms": round(self.percentile(99), 3),
+            "mean_ms": round(statistics.fmean(self.latencies) * 1000, 3) if done else None,
+            "requests_per_second": round(done / self.seconds, 1) if self.seconds else None,
+        }
 
 
-def measure(root: Path, cache: bool, requests: int, in_process: bool) -> dict[str, float]:
-    clients = in_process_client if in_process else uvicorn_client
-    with clients(root, cache) as client:
-        for ticker in TICKERS:  # warm-up: imports, first DuckDB query
-            client.get(f"/tickers/{ticker}/sma")
-        seconds: list[float] = []
-        for i in range(requests):
-            path = f"/tickers/{TICKERS[i % len(TICKERS)]}/sma"
+async def _get(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str
+) -> int:
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "transfer-encoding":
+            raise ValueError("chunked answers are not expected from this API")
+    await reader.readexactly(length)
+    return status
+
+
+async def _client(url: str, paths: Iterator[str], cell: Cell) -> None:
+    host_port = url.removeprefix("http://")
+    host, port = host_port.split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        for path in paths:
             began = time.perf_counter()
-            response = client.get(path)
-            seconds.append(time.perf_counter() - began)
-            if response.status_code != 200:
-                raise SystemExit(f"{path} answered {response.status_code}: {response.text}")
-    ms = sorted(s * 1000 for s in seconds)
+            try:
+                status = await _get(reader, writer, host_port, path)
+            except (OSError, ValueError, asyncio.IncompleteReadError):
+                cell.errors += 1
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, int(port))
+                continue
+            elapsed = time.perf_counter() - began
+            cell.statuses[status] = cell.statuses.get(status, 0) + 1
+            if status == 200:
+                cell.latencies.append(elapsed)
+            else:
+                cell.errors += 1
+    finally:
+        writer.close()
+
+
+async def _load(url: str, paths: Sequence[str], clients: int, requests: int) -> Cell:
+    cell = Cell()
+    shared = iter(list(itertools.islice(itertools.cycle(paths), requests)))
+    began = time.perf_counter()
+    await asyncio.gather(*(_client(url, shared, cell) for _ in range(clients)))
+    cell.seconds = time.perf_counter() - began
+    return cell
+
+
+def endpoint_paths(tickers: Sequence[str]) -> dict[str, list[str]]:
     return {
-        "p50_ms": round(statistics.median(ms), 3),
-        "p99_ms": round(ms[min(len(ms) - 1, math.ceil(0.99 * len(ms)) - 1)], 3),
-        "mean_ms": round(statistics.fmean(ms), 3),
-        "max_ms": round(ms[-1], 3),
+        "/tickers/{t}/sma": [f"/tickers/{t}/sma" for t in tickers],
+        "/tickers/{t}/sma/history": [f"/tickers/{t}/sma/history" for t in tickers],
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--days", type=int, default=7)
-    parser.add_argument("--in-process", action="store_true", help="TestClient, no server")
-    args = parser.parse_args(argv)
-    how = "in-process TestClient" if args.in_process else "uvicorn + httpx, one connection"
-    with tempfile.TemporaryDirectory(prefix="sma-latency-") as tmp:
-        root = Path(tmp) / "lake"
-        files = build_lake(root, args.days)
-        report: dict[str, object] = {"requests": args.requests, "files": files, "via": how}
-        for cache in (True, False):
-            figures = measure(root, cache, args.requests, args.in_process)
-            mode = "cache_on" if cache else "cache_off"
-            report[mode] = figures
+def main() -> None:
+    parser = argparse.ArgumentParser(description="API latency over HTTP, cache on and off.")
+    parser.add_argument("--requests", type=int, default=2000, help="per cell")
+    parser.add_argument("--days", type=int, default=28)
+    parser.add_argument("--tickers", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="300 requests per cell")
+    parser.add_argument("--lake", type=Path, help="serve this lake instead of generating one")
+    parser.add_argument("--warmup", type=int, default=50, help="requests per server first")
+    args = parser.parse_args()
+    requests = 300 if args.quick else args.requests
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    try:
+        if args.lake:
+            lake = args.lake
+            tickers = sorted(p.name.split("=", 1)[1] for p in lake.glob("ticker=*"))
+            partitions = sum(1 for _ in lake.glob("ticker=*/date=*/hour=*"))
+        else:
+            lake = scratch / "lake"
+            per_ticker = int(timedelta(days=args.days) / timedelta(minutes=1))
+            spec = TickSpec(ticks=per_ticker * args.tickers, tickers=args.tickers)
+            began = time.perf_counter()
+            partitions = write_lake(lake_rows(spec), lake)
             print(
-                f"latest, {mode}, {how}: {args.requests} requests over {files} files, "
-                f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms",
-                file=sys.stderr,
+                f"lake: {spec.ticks:,} rows, {partitions:,} partitions in "
+                f"{time.perf_counter() - began:.1f} s",
+                flush=True,
             )
-    print(json.dumps(report))
-    return 0
+            tickers = [normalize(n) for n in ticker_names(args.tickers)]
+        results: dict[str, dict[str, Any]] = {}
+        with serve(lake, cache=True) as cached, serve(lake, cache=False) as uncached:
+            servers = {"on": cached, "off": uncached}
+            for server in servers.values():  # first queries open files and warm DuckDB
+                for paths in endpoint_paths(tickers).values():
+                    asyncio.run(_load(server.url, paths, 1, args.warmup))
+            for clients in CONCURRENCY:
+                for endpoint, paths in endpoint_paths(tickers).items():
+                    for cache, server in servers.items():
+                        before = tree_cpu(server.pid)
+                        cell = asyncio.run(_load(server.url, paths, clients, requests))
+                        cpu = (tree_cpu(server.pid) - before).total
+                        key = f"{endpoint} c={clients} cache={cache}"
+                        results[key] = {
+                            "endpoint": endpoint,
+                            "clients": clients,
+                            "cache": cache,
+                            **cell.summary(),
+                            # Server CPU per answer: what the load on the box disturbs least.
+                            "server_cpu_ms_per_request": round(1000 * cpu / requests, 3),
+                        }
+                        print(f"  {key}: p50 {results[key]['p50_ms']} ms", flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    rows = [
+        [
+            r["endpoint"],
+            r["clients"],
+            r["cache"],
+            r["p50_ms"],
+            r["p95_ms"],
+            r["p99_ms"],
+            r["errors"],
+            r["requests_per_second"],
+            r["server_cpu_ms_per_request"],
+        ]
+        for r in results.values()
+    ]
+    print()
+    print_table(
+        [
+            "endpoint",
+            "clients",
+            "cache",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "errors",
+            "req/s",
+            "server cpu ms/req",
+        ],
+        rows,
+    )
+    at_target = [r for r in results.values() if r["clients"] == TARGET_AT_CLIENTS]
+    speedups = {
+        f"{e} c={c}": round(
+            results[f"{e} c={c} cache=off"]["p50_ms"] / results[f"{e} c={c} cache=on"]["p50_ms"],
+            2,
+        )
+        for e in endpoint_paths(tickers)
+        for c in CONCURRENCY
+    }
+    print_table(["cell", "p50 cache off / on"], list(speedups.items()))
+    print_json(
+        {
+            "requests_per_cell": requests,
+            "lake_partitions": partitions,
+            "tickers": tickers,
+            "cells": list(results.values()),
+            "cache_p50_speedup": speedups,
+            "targets": {"p50_ms": TARGET_P50_MS, "p99_ms": TARGET_P99_MS, "clients": 16},
+            "targets_met_cache_on": all(
+                r["p50_ms"] <= TARGET_P50_MS and r["p99_ms"] <= TARGET_P99_MS and not r["errors"]
+                for r in at_target
+                if r["cache"] == "on"
+            ),
+            "targets_met_cache_off": all(
+                r["p50_ms"] <= TARGET_P50_MS and r["p99_ms"] <= TARGET_P99_MS and not r["errors"]
+                for r in at_target
+                if r["cache"] == "off"
+            ),
+            "errors": sum(r["errors"] for r in results.values()),
+        }
+    )
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -44,8 +44,8 @@ from typing import TYPE_CHECKING, Any, Final
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bench.data import TickSpec, source_table
-from bench.duckdb_ref import connect, sma_select_sql
+from bench.data import TickSpec
+from bench.lake import lake_rows, partition_slices
 from bench.procstat import TreeCpu, tree_cpu
 from bench.report import print_json, print_table
 from sma.schema import DATA_COLUMN_NAMES, PARTITION_KEY_NAMES
@@ -108,17 +108,7 @@ DEFAULT_VARIANTS: Final = (
 
 def lake_rows_file(spec: TickSpec, path: Path) -> int:
     """The lake rows of `spec` (SMAs from the DuckDB reference) in one Parquet file."""
-    con = connect(threads=2)
-    con.register("source_ticks", source_table(spec))
-    table = con.sql(sma_select_sql("source_ticks")).to_arrow_table()
-    con.close()
-    utc = table.schema.field("last_refreshed").type
-    if not (pa.types.is_timestamp(utc) and utc.tz):
-        table = table.set_column(
-            table.schema.get_field_index("last_refreshed"),
-            "last_refreshed",
-            table.column("last_refreshed").cast(pa.timestamp("us")).cast(pa.timestamp("us", "UTC")),
-        )
+    table = lake_rows(spec)
     pq.write_table(table, path)
     return int(table.num_rows)
 
@@ -154,21 +144,12 @@ def _arrow_partition_writer(root: str) -> Any:
     """mapInArrow function: write each partition's rows as one Parquet file under `root`."""
 
     def write(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        import numpy as np
-        import pyarrow.compute as pc
-
         table = pa.Table.from_batches(list(batches))
         written = 0
         if table.num_rows:
-            keys = pc.binary_join_element_wise(
-                *(table.column(k).cast(pa.string()) for k in PARTITION_KEY_NAMES), "\x00"
-            )
-            codes = pc.dictionary_encode(keys).combine_chunks().indices.to_numpy()
-            starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-            ends = np.r_[starts[1:], len(codes)]
             task = uuid.uuid4()
-            for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-                part = table.slice(start, end - start)
+            for offset, length in partition_slices(table):
+                part = table.slice(offset, length)
                 folder = Path(root).joinpath(
                     *(f"{k}={part.column(k)[0].as_py()}" for k in PARTITION_KEY_NAMES)
                 )
