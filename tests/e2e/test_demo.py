@@ -1,7 +1,8 @@
 """`make demo` end to end: the demo's own code against moto's server, Spark, DuckDB and the API.
 
 The demo runs as `make demo` runs it (`python -m sma_etl.local.demo`), on a few hours of
-simulated ticks, reusing the test session's moto server. Its answers over real HTTP are checked
+simulated ticks, reusing the test session's moto server, over a state folder an earlier run
+left a stale partition in. Its answers over real HTTP are checked
 against `rolling_sma` over the ticks the table holds.
 """
 
@@ -128,6 +129,10 @@ def stop(demo: Demo) -> int:
 
 @pytest.fixture
 def running_demo(moto_endpoint: str, demo_dir: Path, tmp_path: Path) -> Iterator[tuple[Demo, int]]:
+    # What an earlier run left behind must be gone: the demo rewrites its lake.
+    stale = demo_dir / "lake" / "ticker=OLDUSD" / "date=2020-01-01" / "hour=00"
+    stale.mkdir(parents=True)
+    (stale / "part-0.parquet").write_bytes(b"left from an earlier run")
     api_port = free_port()
     dynamodb_port = int(moto_endpoint.rsplit(":", 1)[1])
     demo = start_demo(
@@ -164,6 +169,13 @@ def test_demo_serves_exact_smas_and_stops_on_ctrl_c(
 
     ticks = table_ticks(moto_endpoint)
     assert set(ticks) == {"BTCUSD", "ETHUSD", "DOGEUSD"}
+    lake = demo_dir / "lake"
+    partitions = {str(p.relative_to(lake)) for p in lake.glob("ticker=*/date=*/hour=*")}
+    assert partitions == {
+        f"ticker={ticker}/date={when:%Y-%m-%d}/hour={when:%H}"
+        for ticker, rows in ticks.items()
+        for when, _ in rows
+    }
     for ticker, rows in ticks.items():
         bids = [bid for _, bid in rows]
         oracle = {n: rolling_sma(bids, n) for n in WINDOWS}
@@ -229,33 +241,3 @@ def test_demo_serves_exact_smas_and_stops_on_ctrl_c(
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", api_port)) != 0
     assert is_healthy(moto_endpoint)
-
-
-def test_a_second_run_replaces_the_lake(moto_endpoint: str, demo_dir: Path, tmp_path: Path) -> None:
-    stale = demo_dir / "lake" / "ticker=OLDUSD" / "date=2020-01-01" / "hour=00"
-    stale.mkdir(parents=True)
-    (stale / "part-0.parquet").write_bytes(b"left from an earlier run")
-    demo = start_demo(
-        [
-            "--exit-when-ready",
-            "--days",
-            "0.125",
-            "--api-port",
-            str(free_port()),
-            "--dynamodb-port",
-            moto_endpoint.rsplit(":", 1)[1],
-            "--state-dir",
-            str(demo_dir),
-        ],
-        cwd=tmp_path,
-    )
-    code = demo.process.wait(timeout=READY_TIMEOUT)
-    demo.ready.wait(10)
-    assert code == 0, demo.output
-    assert "demo complete" in demo.output
-    partitions = sorted(
-        str(p.relative_to(demo_dir / "lake")) for p in (demo_dir / "lake").glob("ticker=*/*/*")
-    )
-    tickers = {p.split("/")[0] for p in partitions}
-    assert tickers == {"ticker=BTCUSD", "ticker=ETHUSD", "ticker=DOGEUSD"}
-    assert len(partitions) == 3 * 3  # three whole hours of three tickers, nothing older

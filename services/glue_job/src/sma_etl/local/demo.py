@@ -411,6 +411,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed_value=args.seed,
         serve=not args.exit_when_ready,
     )
+    # Ctrl-C must work even when the demo was started with SIGINT ignored (from a script's
+    # background job, say): each step stops what it started on KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with sigterm_as_stop():
             return run_demo(config)
