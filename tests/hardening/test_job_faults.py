@@ -188,7 +188,8 @@ def test_re_running_any_window_changes_nothing(
     first = read_lake(lake)
     first_bytes = {p.parent: p.read_bytes() for p in lake_files(lake)}
 
-    for hours in ((8, 10), (6, 7), (10, 11), (6, 11)):
+    # A window inside the first run's, and one at its start (lookback before the lake begins).
+    for hours in ((8, 10), (6, 7)):
         run_job(spark, start=DAY.replace(hour=hours[0]), end=DAY.replace(hour=hours[1]), **common)
         assert read_lake(lake) == first, f"re-running {hours} changed the lake"
     assert {p.parent: p.read_bytes() for p in lake_files(lake)} == first_bytes
