@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BeforeValidator
 
 from sma_api.crossovers import CrossoverEvent
 from sma_api.deps import Clock, Service, Ticker
@@ -35,12 +37,25 @@ _ERRORS: Final[dict[int | str, dict[str, Any]]] = {
     503: {"model": ErrorBody, "description": "the backend failed or timed out; see Retry-After"},
 }
 
+# ISO 8601 only: pydantic alone would also read a bare number such as `1.9` as Unix seconds.
+_ISO_8601: Final[re.Pattern[str]] = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)?)?"
+)
+
+
+def _iso_8601(value: object) -> object:
+    if isinstance(value, str) and not _ISO_8601.fullmatch(value.strip()):
+        raise ValueError("expected an ISO 8601 time, e.g. 2025-01-13T07:00:00Z")
+    return value
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_8601)]
 Start = Annotated[
-    datetime | None,
+    IsoTime | None,
     Query(description="inclusive, ISO 8601 (UTC when no offset); default: end - 24 h"),
 ]
 End = Annotated[
-    datetime | None,
+    IsoTime | None,
     Query(description="exclusive, ISO 8601; default: start + 24 h, or just after the newest tick"),
 ]
 
