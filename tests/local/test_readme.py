@@ -237,3 +237,8 @@ def test_configuration_table_names_every_setting() -> None:
     demo = {"DEMO_CSV", "DEMO_DAYS", "DEMO_SEED", "DEMO_API_PORT", "DEMO_DYNAMODB_PORT", "DEMO_DIR"}
     missing = (api | infra | job | demo) - documented
     assert not missing, f"README's configuration table lacks {sorted(missing)}"
+
+
+def test_linked_files_exist() -> None:
+    for target in re.findall(r"\]\(([^)#]+)\)", README):
+        assert (REPO / target).is_file(), target
