@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, Final
 
 from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY
@@ -50,8 +50,13 @@ class SourceConfig:
 RawRow = tuple[str | None, str | None, str | None, str | None, str | None, bool]
 
 
+@cache
 def dynamodb_client(config: SourceConfig) -> Any:
-    """A low-level DynamoDB client with botocore's retries (throttling backs off, then retries)."""
+    """A low-level DynamoDB client with botocore's retries (throttling backs off, then retries).
+
+    Cached per process: Spark reuses its Python workers, so later tasks and runs skip the
+    client's start-up cost.
+    """
     import boto3
     from botocore.config import Config
 
@@ -156,7 +161,7 @@ def query_lookback(
 def _read_tickers(
     config: SourceConfig, first_key: str, last_key: str, lookback: int, tickers: Iterable[str]
 ) -> Iterator[RawRow]:
-    client = dynamodb_client(config)  # once per task, not per ticker or per page
+    client = dynamodb_client(config)  # at most once per task, never per ticker or page
     for ticker in tickers:
         yield from query_lookback(client, config.table, ticker, first_key, lookback)
         yield from query_window(client, config.table, ticker, first_key, last_key)
