@@ -41,8 +41,12 @@ def run_job(
     now: datetime | None = None,
     tickers: Iterable[str] = (),
     discover: bool = False,
+    **extra: str,
 ) -> RunSummary:
-    """One run of the job, in this process, with settings built the way the CLI builds them."""
+    """One run of the job, in this process, with settings built the way the CLI builds them.
+
+    `extra` holds further job options by their setting names, e.g. ``MAX_ATTEMPTS="3"``.
+    """
     from sma_etl.run import run
     from sma_etl.settings import load_settings
 
@@ -55,6 +59,7 @@ def run_job(
         "DISCOVER_TICKERS": "true" if discover else None,
         "DYNAMO_TABLE_NAME": table,
         "ENDPOINT_URL": endpoint,
+        **extra,
     }
     return run(load_settings(options, env={"AWS_REGION": "us-east-1"}), spark)
 

@@ -69,6 +69,37 @@ def test_throttling_and_server_errors_on_a_share_of_requests_leave_the_output_ex
     assert len(read_lake(clean_lake)) == 2 * 60 * len(TICKERS)
 
 
+def test_an_outage_longer_than_the_retries_fails_the_run_and_leaves_the_lake_as_it_was(
+    spark: SparkSession, moto_endpoint: str, lakes: Any
+) -> None:
+    fill_table(
+        moto_endpoint, "Ticks", minute_items(TICKERS[:2], DAY.replace(hour=5), DAY.replace(hour=11))
+    )
+    lake = lakes("lake")
+    window: dict[str, Any] = {"table": "Ticks", "lake": lake, "tickers": TICKERS[:2]}
+    run_job(
+        spark, endpoint=moto_endpoint, start=DAY.replace(hour=7), end=DAY.replace(hour=10), **window
+    )
+    before = read_lake(lake)
+    files = {path: path.stat().st_mtime_ns for path in lake_files(lake)}
+
+    failing = pytest.raises(Exception, match="ServiceUnavailable")
+    with FaultProxy(moto_endpoint) as proxy, proxy.outage("unavailable"), failing:
+        # Three attempts per request instead of ten: the same path, a shorter wait.
+        run_job(
+            spark,
+            endpoint=proxy.url,
+            start=DAY.replace(hour=8),
+            end=DAY.replace(hour=10),
+            MAX_ATTEMPTS="3",
+            **window,
+        )
+    assert proxy.stats.injected["unavailable"] >= 3  # every attempt of at least one Query
+
+    assert read_lake(lake) == before
+    assert {path: path.stat().st_mtime_ns for path in lake_files(lake)} == files
+
+
 def _sma_etl(lake: Path, endpoint: str, start: datetime, end: datetime) -> subprocess.Popen[bytes]:
     """The job's console script in its own process group, so a kill takes its JVM along."""
     script = Path(sys.executable).with_name("sma-etl")
