@@ -154,8 +154,13 @@ def running_demo(moto_endpoint: str, demo_dir: Path, tmp_path: Path) -> Iterator
         yield demo, api_port
     finally:
         if demo.process.poll() is None:
-            demo.process.kill()
-            demo.process.wait()
+            # SIGTERM lets the demo stop the API it started; SIGKILL would orphan it.
+            demo.process.terminate()
+            try:
+                demo.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                demo.process.kill()
+                demo.process.wait()
 
 
 def test_demo_serves_exact_smas_and_stops_on_ctrl_c(
