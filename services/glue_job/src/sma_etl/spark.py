@@ -6,6 +6,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from sma_etl import local_fs
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -50,6 +52,8 @@ def build_session(
         builder = builder.master(master)
         for key, value in {
             **LOCAL_CONF,
+            # The same raw file system, minus a forked chmod process per written file.
+            **local_fs.spark_conf(),
             **{f"spark.hadoop.{k}": v for k, v in HADOOP_CONF.items()},
         }.items():
             builder = builder.config(key, value)
