@@ -17,7 +17,6 @@ import itertools
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from typing import Any, Final
 
 from bench.data import TickSpec, ticker_names
 from bench.lake import lake_rows, write_lake
+from bench.net import free_port
 from bench.procstat import tree_cpu
 from bench.report import print_json, print_table
 from sma.tickers import normalize
@@ -41,12 +41,6 @@ CONCURRENCY: Final = (1, 16, 64)
 TARGET_P50_MS: Final = 5.0
 TARGET_P99_MS: Final = 25.0
 TARGET_AT_CLIENTS: Final = 16
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True, slots=True)

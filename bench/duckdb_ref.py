@@ -20,8 +20,8 @@ import duckdb
 import pyarrow as pa
 
 from bench.data import TickSpec, source_table
+from bench.oracle import max_relative_error
 from bench.report import print_json, print_table
-from sma.reference import rolling_sma
 from sma.schema import DATA_COLUMN_NAMES, PARTITION_KEY_NAMES
 from sma.windows import WINDOWS, sma_column
 
@@ -58,6 +58,8 @@ class DuckdbTimes:
     files: int
     compute_seconds: float
     write_seconds: float
+    compute_cpu_seconds: float  # all of DuckDB's threads: less disturbed by the box's load
+    write_cpu_seconds: float
     max_relative_error: float  # spot check against sma.reference.rolling_sma
 
     @property
@@ -75,9 +77,9 @@ def run_reference(source: pa.Table, output: Path, threads: int = 2) -> DuckdbTim
     """Compute the lake rows of `source` (timed), then write them partitioned (timed)."""
     con = connect(threads)
     con.register("source_ticks", source)
-    began = time.perf_counter()
+    began, cpu0 = time.perf_counter(), time.process_time()
     con.execute(f"CREATE TABLE lake_rows AS {sma_select_sql('source_ticks')}")
-    computed = time.perf_counter()
+    computed, cpu1 = time.perf_counter(), time.process_time()
     shutil.rmtree(output, ignore_errors=True)
     columns = ", ".join([*DATA_COLUMN_NAMES, *PARTITION_KEY_NAMES])
     keys = ", ".join(PARTITION_KEY_NAMES)
@@ -85,7 +87,7 @@ def run_reference(source: pa.Table, output: Path, threads: int = 2) -> DuckdbTim
         f"COPY (SELECT {columns} FROM lake_rows) TO '{output}' "
         f"(FORMAT PARQUET, PARTITION_BY ({keys}))"
     )
-    written = time.perf_counter()
+    written, cpu2 = time.perf_counter(), time.process_time()
     rows, partitions = con.execute(
         f"SELECT count(*), count(DISTINCT ({keys})) FROM lake_rows"
     ).fetchone() or (0, 0)
@@ -98,6 +100,8 @@ def run_reference(source: pa.Table, output: Path, threads: int = 2) -> DuckdbTim
         files=files,
         compute_seconds=computed - began,
         write_seconds=written - computed,
+        compute_cpu_seconds=cpu1 - cpu0,
+        write_cpu_seconds=cpu2 - cpu1,
         max_relative_error=error,
     )
 
@@ -114,13 +118,10 @@ def spot_check(con: duckdb.DuckDBPyConnection, rows_per_ticker: int = 2_000) -> 
             "WHERE ticker = ? ORDER BY last_refreshed LIMIT ?",
             [ticker, rows_per_ticker],
         ).fetchall()
-        bids = [r[0] for r in rows]
-        for column, n in enumerate(WINDOWS, start=1):
-            for got, want in zip((r[column] for r in rows), rolling_sma(bids, n), strict=True):
-                if (got is None) != (want is None):
-                    return float("inf")
-                if got is not None and want is not None:
-                    worst = max(worst, abs(got - want) / abs(want))
+        error = max_relative_error(
+            [r[0] for r in rows], {n: [r[i] for r in rows] for i, n in enumerate(WINDOWS, 1)}
+        )
+        worst = max(worst, error)
     return worst
 
 
