@@ -26,7 +26,7 @@ lint: setup ## ruff lint and format check
 	$(UV) run --no-sync ruff format --check $(wildcard $(PY_SOURCES))
 
 typecheck: setup ## mypy on the library and services
-	$(UV) run --no-sync mypy libs/sma/src services/glue_job/src services/api/src infra/src
+	$(UV) run --no-sync mypy libs/sma/src services/glue_job/src services/api/src infra/src bench
 
 pytest: setup ## the pytest suite
 	$(UV) run --no-sync pytest
@@ -38,6 +38,9 @@ demo: setup ## the whole pipeline locally: DynamoDB endpoint, Spark job, lake, A
 
 soak: setup ## 10,000 API requests at 64 concurrency over real HTTP; fails on any error
 	$(UV) run --no-sync python bench/soak.py
+
+bench: setup ## every benchmark of BENCHMARKS.md at full size (BENCH_ARGS=--quick for small sizes)
+	$(UV) run --no-sync python -m bench $(BENCH_ARGS)
 
 clean: ## remove local run artefacts
 	rm -rf .demo lake spark-warehouse .pytest_cache .mypy_cache .ruff_cache infra/cdk.out

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import logging
 import os
 import shutil
 import signal
@@ -255,6 +256,8 @@ def main() -> None:
     days = 7 if args.quick else args.days
 
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
 
     tickers = [normalize(t) for t in ticker_names(3)]
     scratch = Path(tempfile.mkdtemp(prefix="bench-athena-"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import statistics
@@ -175,6 +176,8 @@ def main() -> None:
     runs = 1 if args.quick else args.runs
 
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-scheduled-"))
     port = free_port()
