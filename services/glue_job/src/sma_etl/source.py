@@ -141,8 +141,9 @@ def query_lookback(
         "ExpressionAttributeNames": {"#t": SOURCE_PARTITION_KEY, "#r": SOURCE_SORT_KEY},
         "ExpressionAttributeValues": {":t": {"S": ticker}, ":a": {"S": before_key}},
         "ScanIndexForward": False,
-        # One page usually holds the whole history needed; a few spare items cover bad ones.
-        "Limit": wanted + 10,
+        # Exactly the history needed (read capacity is billed per item): when malformed ticks
+        # took places, the next page asks only for the shortfall.
+        "Limit": wanted,
     }
     clean = 0
     while True:
@@ -156,6 +157,7 @@ def query_lookback(
         if "LastEvaluatedKey" not in page:
             return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        request["Limit"] = wanted - clean
 
 
 def _read_tickers(

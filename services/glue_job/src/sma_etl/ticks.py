@@ -7,6 +7,7 @@ the same rule to count how many usable ticks of history it has fetched.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -85,12 +86,24 @@ def _zone(name: str) -> ZoneInfo | None:
         return None
 
 
+# The producer's spelling of SOURCE_TIME_FORMAT, every field zero-padded: the form that
+# datetime.fromisoformat reads exactly as strptime does. Any other spelling goes to strptime.
+_PADDED_TIME: Final = (
+    re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+    if SOURCE_TIME_FORMAT == "%Y-%m-%d %H:%M:%S"
+    else None
+)
+
+
 def parse_time(raw: str | None, time_zone: str | None) -> datetime | str:
     """`raw` read in `time_zone` (UTC when absent) as a UTC datetime, or a rejection reason."""
     if raw is None:
         return BAD_TIME
     try:
-        local = datetime.strptime(raw, SOURCE_TIME_FORMAT)
+        if _PADDED_TIME is not None and _PADDED_TIME.fullmatch(raw):
+            local = datetime.fromisoformat(raw)  # same result as strptime, a tenth of the cost
+        else:
+            local = datetime.strptime(raw, SOURCE_TIME_FORMAT)
     except ValueError:
         return BAD_TIME
     zone_name = (time_zone or "").strip() or "UTC"
