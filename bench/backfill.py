@@ -80,7 +80,8 @@ def spark_side(spec: TickSpec, input_path: Path, lake: Path, write: bool) -> dic
     figures: dict[str, Any] = {"session_seconds": session, "fs_file_impl": file_impl}
     try:
         cpu0, t0 = tree_cpu(jvm_pid), time.perf_counter()
-        raw = spark.read.parquet(str(input_path))
+        # The job reads one Spark partition per ticker (a Query task each): the same here.
+        raw = spark.read.parquet(str(input_path)).repartitionByRange(spec.tickers, "raw_ticker")
         parsed = parse_ticks(raw, start, end).persist(StorageLevel.MEMORY_AND_DISK)
         clean = dedupe_ticks(clean_ticks(parsed)).persist(StorageLevel.MEMORY_AND_DISK)
         rows = lake_rows(compute_smas(clean)).persist(StorageLevel.MEMORY_AND_DISK)
