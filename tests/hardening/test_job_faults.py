@@ -60,6 +60,7 @@ def test_throttling_and_server_errors_on_a_share_of_requests_leave_the_output_ex
         faulty = run_job(spark, endpoint=proxy.url, lake=faulty_lake, discover=True, **window)
 
     injected = proxy.stats.injected
+    print(f"faults injected {dict(injected)} into {dict(proxy.stats.injected_by_operation)}")
     assert set(injected) == set(ALL_KINDS), f"every kind of fault met the job: {injected}"
     assert proxy.stats.injected_by_operation["Query"] > 0
     assert proxy.stats.injected_by_operation["Scan"] > 0

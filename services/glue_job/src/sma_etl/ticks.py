@@ -58,6 +58,11 @@ class PriceCheck:
     problem: str | None  # 'missing', 'non_numeric', 'non_finite', 'non_positive'
 
 
+# A finite decimal as DynamoDB and the producer write it: ASCII digits, optional sign, point and
+# exponent.
+_DECIMAL_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def check_price(raw: str | None) -> PriceCheck:
     """Read a price exactly: the decimal text goes to the nearest double in one rounding."""
     if raw is None or not raw.strip():
@@ -69,6 +74,9 @@ def check_price(raw: str | None) -> PriceCheck:
         return PriceCheck(None, "non_numeric")
     if not exact.is_finite():
         return PriceCheck(None, "non_finite")
+    if not _DECIMAL_TEXT.fullmatch(text):
+        # Decimal() also reads '94_500' and non-ASCII digits ('٩٤٥٠٠'): no number is written so.
+        return PriceCheck(None, "non_numeric")
     value = float(text)
     if not math.isfinite(value):
         return PriceCheck(None, "non_finite")
