@@ -9,20 +9,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
-from sma_etl.settings import SettingsError, load_settings
+from sma_etl.settings import ENV_NAMES, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 
 # The job arguments the job reads; Glue adds others (--JOB_ID, --JOB_RUN_ID, --JOB_NAME,
 # --TempDir, --job-bookmark-option, ...), which are ignored.
 JOB_ARGUMENTS: Final[tuple[str, ...]] = (
-    "DYNAMO_TABLE_NAME",
-    "S3_BUCKET_NAME",
-    "S3_PREFIX",
-    "GLUE_DATABASE_NAME",
-    "GLUE_TABLE_NAME",
-    "TICKERS",
-    "DISCOVER_TICKERS",
+    *ENV_NAMES,
     "START",
     "END",
     "NOW",

@@ -81,6 +81,17 @@ class _Clock:
         self.mark = now
 
 
+def source_config(settings: Settings) -> SourceConfig:
+    """What the executors need to reach the source table, taken from the run's settings."""
+    return SourceConfig(
+        table=settings.table,
+        region=settings.region,
+        endpoint_url=settings.dynamodb_endpoint,
+        retry_mode=settings.retry_mode,
+        max_attempts=settings.max_attempts,
+    )
+
+
 def _micros(window: Window) -> tuple[int, int]:
     return int(window.start.timestamp()) * 1_000_000, int(window.end.timestamp()) * 1_000_000
 
@@ -97,13 +108,7 @@ def run_window(
     from pyspark.sql import functions as sf
 
     clock = _Clock(summary)
-    source = SourceConfig(
-        table=settings.table,
-        region=settings.region,
-        endpoint_url=settings.dynamodb_endpoint,
-        retry_mode=settings.retry_mode,
-        max_attempts=settings.max_attempts,
-    )
+    source = source_config(settings)
     start_micros, end_micros = _micros(window)
     raw = read_ticks(
         spark, source, tickers, first_key=window.start_key(), last_key=window.last_key()
@@ -169,17 +174,7 @@ def resolve_tickers(settings: Settings) -> tuple[str, ...]:
     """The configured tickers, plus every key in the table when discovery is asked for."""
     tickers = list(settings.tickers)
     if settings.discover_tickers:
-        tickers.extend(
-            discover_tickers(
-                SourceConfig(
-                    table=settings.table,
-                    region=settings.region,
-                    endpoint_url=settings.dynamodb_endpoint,
-                    retry_mode=settings.retry_mode,
-                    max_attempts=settings.max_attempts,
-                )
-            )
-        )
+        tickers.extend(discover_tickers(source_config(settings)))
     return tuple(dict.fromkeys(tickers))
 
 
