@@ -121,12 +121,7 @@ class AthenaStore(SmaStore):
             for ticker, stamp in self._query(sql.tickers_sql(self._table, len(newest)), params):
                 if isinstance(stamp, datetime):
                     found[str(ticker)] = as_utc(stamp)
-        for ticker in newest.keys() - found.keys():
-            try:
-                found[ticker] = self.latest(ticker).last_refreshed
-            except TickerNotFound:
-                continue
-        return [TickerLatest(t, found[t]) for t in sorted(found)]
+        return self._complete_tickers(set(newest), found)
 
     def ping(self) -> None:
         try:

@@ -6,6 +6,7 @@ import abc
 from dataclasses import dataclass
 from datetime import datetime
 
+from sma_api.errors import TickerNotFound
 from sma_api.rows import SmaRow
 from sma_api.sql import Order
 
@@ -44,3 +45,15 @@ class SmaStore(abc.ABC):
     @abc.abstractmethod
     def ping(self) -> None:
         """Return when the backend answers; raise BackendUnavailable otherwise."""
+
+    def _complete_tickers(
+        self, candidates: set[str], found: dict[str, datetime]
+    ) -> list[TickerLatest]:
+        """`found` plus, for each candidate its newest partition left out (an empty newest hour),
+        the newest tick from further back; sorted."""
+        for ticker in candidates - found.keys():
+            try:
+                found[ticker] = self.latest(ticker).last_refreshed
+            except TickerNotFound:
+                continue
+        return [TickerLatest(t, found[t]) for t in sorted(found)]

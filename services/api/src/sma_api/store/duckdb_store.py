@@ -115,13 +115,7 @@ class DuckDbStore(SmaStore):
             params: list[sql.Param] = [v for t, (d, _) in newest.items() for v in (t, d)]
             for record in self._query(sql.tickers_sql(SOURCE, len(newest)), files, params):
                 found[str(record["ticker"])] = as_utc(_timestamp(record["last_refreshed"]))
-        for ticker in newest.keys() - found.keys():
-            # The newest hour held no rows (an empty file): look further back for this one.
-            try:
-                found[ticker] = self.latest(ticker).last_refreshed
-            except TickerNotFound:
-                continue
-        return [TickerLatest(t, found[t]) for t in sorted(found)]
+        return self._complete_tickers(set(newest), found)
 
     def ping(self) -> None:
         if not self._lake.is_dir():
