@@ -42,13 +42,14 @@ from bench.data import TickSpec, ticker_names
 from bench.lake import lake_rows, write_lake
 from bench.net import free_port
 from bench.report import print_json, print_table
+from sma import names
 from sma.schema import DATA_COLUMN_NAMES, PARTITION_KEYS
 from sma.tickers import normalize
 
 START: Final = "AmazonAthena.StartQueryExecution"
 WORKGROUP: Final = "crypto-sma"
-DATABASE: Final = "crypto_sma_db"
-TABLE: Final = "crypto_sma_table"
+DATABASE: Final = names.GLUE_DATABASE
+TABLE: Final = names.GLUE_TABLE
 REGION: Final = "us-east-1"
 TARGET_DATES: Final = 2
 

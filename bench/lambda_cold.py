@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bench.report import print_json, print_table
+from sma import names
 
 TARGET_IMPORT_SECONDS: Final = 0.7
 TARGET_BUNDLE_MB: Final = 15.0
@@ -47,8 +48,8 @@ def lambda_env() -> dict[str, str]:
         {
             "SMA_BACKEND": "athena",
             "ATHENA_WORKGROUP": "crypto-sma",
-            "GLUE_DATABASE_NAME": "crypto_sma_db",
-            "GLUE_TABLE_NAME": "crypto_sma_table",
+            "GLUE_DATABASE_NAME": names.GLUE_DATABASE,
+            "GLUE_TABLE_NAME": names.GLUE_TABLE,
             "AWS_REGION": "us-east-1",
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "testing",

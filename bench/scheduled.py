@@ -34,14 +34,15 @@ from bench.counting_proxy import counting_proxy
 from bench.data import TickSpec, producer_items, ticker_names
 from bench.net import free_port
 from bench.report import print_json, print_table
+from sma import names
 from sma.schema import DATA_COLUMNS, PARTITION_KEYS, SOURCE_SORT_KEY, SOURCE_TIME_FORMAT
 from sma.windows import MAX_WINDOW
 
 NOW: Final = datetime(2025, 2, 10, 12, 10, tzinfo=UTC)  # the job's schedule: HH:10
 WINDOW_HOURS: Final = 2
 TARGET_SECONDS: Final = 15.0
-DATABASE: Final = "crypto_sma_db"
-TABLE: Final = "crypto_sma_table"
+DATABASE: Final = names.GLUE_DATABASE
+TABLE: Final = names.GLUE_TABLE
 # AWS list prices, us-east-1: Glue Spark jobs per DPU-hour, standard and Flex.
 GLUE_DPU_HOUR_USD: Final = 0.44
 GLUE_FLEX_DPU_HOUR_USD: Final = 0.29

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sma_api.config import ConfigError, load_settings
+from sma.errors import SettingsError
+from sma_api.config import load_settings
 from sma_api.main import create_app
 
 _VARS = (
@@ -43,13 +44,13 @@ def test_defaults_and_names_from_the_environment(
 
 def test_a_missing_lake_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SMA_LAKE_PATH", str(tmp_path / "nowhere"))
-    with pytest.raises(ConfigError, match=r"SMA_LAKE_PATH=.*nowhere.* is not a directory"):
+    with pytest.raises(SettingsError, match=r"SMA_LAKE_PATH=.*nowhere.* is not a directory"):
         load_settings()
 
 
 def test_athena_without_a_workgroup_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMA_BACKEND", "athena")
-    with pytest.raises(ConfigError, match="needs ATHENA_WORKGROUP"):
+    with pytest.raises(SettingsError, match="needs ATHENA_WORKGROUP"):
         load_settings()
 
 
@@ -79,7 +80,7 @@ def test_bad_values_are_refused_naming_the_setting(
     if var == "ATHENA_OUTPUT_LOCATION":
         monkeypatch.setenv("SMA_BACKEND", "athena")
     monkeypatch.setenv(var, value)
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(SettingsError, match=message):
         load_settings()
 
 
@@ -91,7 +92,7 @@ def test_create_app_fails_at_start_up_on_bad_settings(
     config.get_settings.cache_clear()
     monkeypatch.setenv("SMA_LAKE_PATH", str(tmp_path / "missing"))
     try:
-        with pytest.raises(ConfigError, match="SMA_LAKE_PATH"):
+        with pytest.raises(SettingsError, match="SMA_LAKE_PATH"):
             create_app()
     finally:
         config.get_settings.cache_clear()

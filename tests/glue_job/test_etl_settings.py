@@ -4,9 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from sma.errors import SettingsError
 from sma_etl.catalog import CatalogTarget
 from sma_etl.glue_entry import job_options, parse_job_args
-from sma_etl.settings import SettingsError, load_settings
+from sma_etl.settings import load_settings
 from sma_etl.window import Window
 
 NOW = datetime(2025, 1, 13, 7, 10, tzinfo=UTC)

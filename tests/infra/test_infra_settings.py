@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sma_infra.settings import InfraSettings, SettingsError, load_settings
+from sma.errors import SettingsError
+from sma_infra.settings import InfraSettings, load_settings
 
 REQUIRED = {"DYNAMO_TABLE_NAME": "DataConsumerTable", "S3_BUCKET_NAME": "crypto-sma-lake"}
 

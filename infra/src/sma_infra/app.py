@@ -13,10 +13,11 @@ from typing import Final
 
 from aws_cdk import App, Environment, Tags
 
+from sma.errors import SettingsError
 from sma_infra.api_stack import SmaApiStack
 from sma_infra.glue_stack import GlueSMAStack
 from sma_infra.nag import add_checks
-from sma_infra.settings import InfraSettings, SettingsError, load_settings
+from sma_infra.settings import InfraSettings, load_settings
 
 GLUE_STACK: Final[str] = "GlueSMAStack"
 API_STACK: Final[str] = "SmaApiStack"

@@ -14,10 +14,12 @@ from typing import Any, Final, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sma import names
+from sma.errors import SettingsError
 from sma.tickers import InvalidTicker, normalize
 from sma_infra.paths import GLUE_ENTRY_SCRIPT, REPO_ROOT
 
-DEFAULT_TICKERS: Final[str] = "BTC/USD,ETH/USD,DOGE/USD"
+DEFAULT_TICKERS: Final[str] = ",".join(names.DEFAULT_TICKERS)
 REQUIRED: Final[tuple[str, ...]] = ("DYNAMO_TABLE_NAME", "S3_BUCKET_NAME")
 
 # S3 general purpose bucket naming rules, minus the rarely used dotted names.
@@ -26,10 +28,6 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 _CATALOG_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
 _DYNAMO_TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _PREFIX = re.compile(r"^[A-Za-z0-9_.\-/]+/$")
-
-
-class SettingsError(ValueError):
-    """The deployment settings are missing or invalid; the message says which and how to fix."""
 
 
 class InfraSettings(BaseSettings):
@@ -45,16 +43,16 @@ class InfraSettings(BaseSettings):
 
     dynamo_table_name: str = Field(pattern=_DYNAMO_TABLE.pattern)
     s3_bucket_name: str = Field(pattern=_BUCKET_NAME.pattern)
-    s3_prefix: str = Field(default="processed-data/", pattern=_PREFIX.pattern)
-    glue_database_name: str = Field(default="crypto_sma_db", pattern=_CATALOG_NAME.pattern)
-    glue_table_name: str = Field(default="crypto_sma_table", pattern=_CATALOG_NAME.pattern)
+    s3_prefix: str = Field(default=names.S3_PREFIX, pattern=_PREFIX.pattern)
+    glue_database_name: str = Field(default=names.GLUE_DATABASE, pattern=_CATALOG_NAME.pattern)
+    glue_table_name: str = Field(default=names.GLUE_TABLE, pattern=_CATALOG_NAME.pattern)
     tickers: str = DEFAULT_TICKERS
     discover_tickers: bool = False
     alert_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     # Point the stack at a bucket that already exists instead of creating one.
     use_existing_bucket: bool = False
 
-    glue_job_name: str = "CryptoHourlyETLJob"
+    glue_job_name: str = names.GLUE_JOB
     glue_version: str = Field(default="5.1", pattern=r"^\d+\.\d+$")
     glue_execution_class: Literal["STANDARD", "FLEX"] = "STANDARD"
     glue_script_path: Path = GLUE_ENTRY_SCRIPT

@@ -1,9 +1,17 @@
 """The signal rule: how the short SMA stands against the long one."""
 
-from typing import Literal
+from typing import Final, Literal
+
+from sma.windows import sma_column
 
 Signal = Literal["bullish", "bearish", "neutral"]
 Cross = Literal["bullish_cross", "bearish_cross"]
+
+# The signal compares these two windows: the short SMA against the long one.
+SHORT_WINDOW: Final[int] = 10
+LONG_WINDOW: Final[int] = 30
+SHORT_SMA: Final[str] = sma_column(SHORT_WINDOW)
+LONG_SMA: Final[str] = sma_column(LONG_WINDOW)
 
 
 def signal(sma_10: float | None, sma_30: float | None) -> Signal | None:

@@ -10,16 +10,15 @@ from typing import Annotated, Literal, Self
 from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sma import names
+from sma.errors import SettingsError
+
 # Glue database and table names reach SQL text as quoted identifiers, so they are held to the
 # characters Glue itself allows; request values never reach SQL text at all.
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_]{1,255}$")
 
 Backend = Literal["duckdb", "athena"]
 Seconds = Annotated[float, Field(gt=0)]
-
-
-class ConfigError(ValueError):
-    """The environment does not describe a usable API; the message says which setting is wrong."""
 
 
 class Settings(BaseSettings):
@@ -29,8 +28,10 @@ class Settings(BaseSettings):
 
     backend: Backend = Field(default="duckdb", validation_alias="SMA_BACKEND")
     lake_path: Path = Field(default=Path("./lake"), validation_alias="SMA_LAKE_PATH")
-    glue_database_name: str = Field(default="crypto_sma_db", validation_alias="GLUE_DATABASE_NAME")
-    glue_table_name: str = Field(default="crypto_sma_table", validation_alias="GLUE_TABLE_NAME")
+    glue_database_name: str = Field(
+        default=names.GLUE_DATABASE, validation_alias="GLUE_DATABASE_NAME"
+    )
+    glue_table_name: str = Field(default=names.GLUE_TABLE, validation_alias="GLUE_TABLE_NAME")
     athena_workgroup: str | None = Field(default=None, validation_alias="ATHENA_WORKGROUP")
     athena_output_location: str | None = Field(
         default=None, validation_alias="ATHENA_OUTPUT_LOCATION"
@@ -82,7 +83,7 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    """Settings from the environment, or a ConfigError that names what is wrong."""
+    """Settings from the environment, or a SettingsError that names what is wrong."""
     try:
         return Settings()
     except ValidationError as exc:
@@ -90,7 +91,7 @@ def load_settings() -> Settings:
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
             for err in exc.errors()
         )
-        raise ConfigError(f"invalid API settings: {problems}") from None
+        raise SettingsError(f"invalid API settings: {problems}") from None
 
 
 @functools.cache

@@ -7,9 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from sma.signals import Cross, Signal
+from sma.signals import LONG_SMA, SHORT_SMA, Cross, Signal
 from sma.windows import WINDOWS, sma_column
-from sma_api.rows import LONG_SMA, SHORT_SMA
 from sma_api.sql import Order
 
 

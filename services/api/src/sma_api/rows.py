@@ -6,12 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sma.signals import Signal, signal
-from sma.windows import SMA_COLUMNS, sma_column
-
-# The signal rule compares these two windows (see sma.signals.signal).
-SHORT_SMA = sma_column(10)
-LONG_SMA = sma_column(30)
+from sma.signals import LONG_SMA, SHORT_SMA, Signal, signal
+from sma.windows import SMA_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
+from sma import names
 from sma.schema import DATA_COLUMNS, PARTITION_KEYS
 
 DEFAULT_LAKE: Final[str] = "./lake"  # as the API and the job's examples
-DEFAULT_DATABASE: Final[str] = "crypto_sma_db"
-DEFAULT_TABLE: Final[str] = "crypto_sma_table"
+DEFAULT_DATABASE: Final[str] = names.GLUE_DATABASE
+DEFAULT_TABLE: Final[str] = names.GLUE_TABLE
 _IDENTIFIER_CHARS: Final[frozenset[str]] = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
 )
@@ -128,10 +129,10 @@ def _json_value(value: Any) -> Any:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sma-sql",
-        description="Run SQL over the local lake; crypto_sma_db.crypto_sma_table reads it.",
+        description=f"Run SQL over the local lake; {DEFAULT_DATABASE}.{DEFAULT_TABLE} reads it.",
     )
     parser.add_argument(
-        "sql", help='the query, e.g. "SELECT * FROM crypto_sma_db.crypto_sma_table LIMIT 10"'
+        "sql", help=f'the query, e.g. "SELECT * FROM {DEFAULT_DATABASE}.{DEFAULT_TABLE} LIMIT 10"'
     )
     parser.add_argument(
         "--lake",

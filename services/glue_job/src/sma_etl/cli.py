@@ -9,7 +9,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from sma_etl.settings import DEFAULT_TABLE, SettingsError, load_settings
+from sma.errors import SettingsError
+from sma_etl.settings import DEFAULT_TABLE, load_settings
 
 
 def parser() -> argparse.ArgumentParser:

@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
-from sma_etl.settings import ENV_NAMES, SettingsError, load_settings
+from sma.errors import SettingsError
+from sma_etl.settings import ENV_NAMES, load_settings
 
 log = logging.getLogger(__name__)
 

@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
+from sma import names
+from sma.errors import SettingsError
 from sma_etl.catalog import CatalogTarget
 from sma_etl.window import Window, WindowError, parse_instant, resolve_window
 
-DEFAULT_TABLE: Final = "DataConsumerTable"
-DEFAULT_PREFIX: Final = "processed-data/"
-DEFAULT_DATABASE: Final = "crypto_sma_db"
-DEFAULT_GLUE_TABLE: Final = "crypto_sma_table"
-DEFAULT_REGION: Final = "us-east-1"
+DEFAULT_TABLE: Final = names.SOURCE_TABLE
+DEFAULT_PREFIX: Final = names.S3_PREFIX
+DEFAULT_DATABASE: Final = names.GLUE_DATABASE
+DEFAULT_GLUE_TABLE: Final = names.GLUE_TABLE
+DEFAULT_REGION: Final = names.DEFAULT_REGION
 DEFAULT_CHUNK_HOURS: Final = 24 * 7
 RETRY_MODES: Final = ("adaptive", "standard", "legacy")
 
@@ -36,10 +38,6 @@ ENV_NAMES: Final[tuple[str, ...]] = (
 
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
 _FALSE: Final = frozenset({"0", "false", "no", "off", ""})
-
-
-class SettingsError(ValueError):
-    """A setting that is missing or cannot be used; the message says which and why."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BeforeValidator
 
+from sma.signals import LONG_SMA, SHORT_SMA
 from sma_api.crossovers import CrossoverEvent
 from sma_api.deps import Clock, Service, Ticker
 from sma_api.models import (
@@ -24,7 +25,7 @@ from sma_api.models import (
     Tickers,
 )
 from sma_api.responses import cacheable_json
-from sma_api.rows import LONG_SMA, SHORT_SMA, SmaRow
+from sma_api.rows import SmaRow
 from sma_api.sql import Order
 
 router = APIRouter(prefix="/tickers", tags=["tickers"])

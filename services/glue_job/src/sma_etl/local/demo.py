@@ -30,6 +30,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
+from sma import names
 from sma.tickers import normalize
 from sma_etl.local.endpoint import (
     LOCAL_CREDENTIALS,
@@ -45,11 +46,12 @@ DEFAULT_API_PORT: Final[int] = 8000
 DEFAULT_DYNAMODB_PORT: Final[int] = 8001
 SCHEDULE_MINUTE: Final[int] = 10  # the hourly job runs at HH:10
 BACKFILL_CHUNK_HOURS: Final[int] = 24  # one progress line per day of backfill
-EXAMPLE_QUERY: Final[str] = "SELECT * FROM crypto_sma_db.crypto_sma_table LIMIT 10"
+CATALOG_TABLE: Final[str] = f"{names.GLUE_DATABASE}.{names.GLUE_TABLE}"
+EXAMPLE_QUERY: Final[str] = f"SELECT * FROM {CATALOG_TABLE} LIMIT 10"
 SUMMARY_QUERY: Final[str] = (
     "SELECT ticker, count(*) AS rows, min(last_refreshed) AS first, "
     "max(last_refreshed) AS latest, round(avg(bid_price), 4) AS avg_bid "
-    "FROM crypto_sma_db.crypto_sma_table GROUP BY ticker ORDER BY ticker"
+    f"FROM {CATALOG_TABLE} GROUP BY ticker ORDER BY ticker"
 )
 
 
@@ -234,7 +236,7 @@ def ready_text(base: str, lake: Path, first_ticker: str) -> list[str]:
         f"   curl {base}/tickers/{first_ticker}/signals",
         f"   open {base}/docs",
         "",
-        "   Ad-hoc SQL over the lake (crypto_sma_db.crypto_sma_table is the lake):",
+        f"   Ad-hoc SQL over the lake ({CATALOG_TABLE} is the lake):",
         f'   uv run sma-sql --lake {sql_lake} "{EXAMPLE_QUERY}"',
     ]
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from sma import names
 from sma_etl.local.csv_loader import CsvFormatError, CsvStats, parse_sources, read_ticks
 from sma_etl.local.endpoint import EndpointError, dynamodb_client, wait_healthy
 from sma_etl.local.producer import Tick, create_source_table, put_ticks
@@ -29,7 +30,7 @@ from sma_etl.local.simulator import (
     simulate,
 )
 
-DEFAULT_TABLE: Final[str] = "DataConsumerTable"
+DEFAULT_TABLE: Final[str] = names.SOURCE_TABLE
 DEFAULT_DAYS: Final[float] = 3.0
 DEFAULT_SEED: Final[int] = 42
 
@@ -243,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--table",
         default=os.environ.get("DYNAMO_TABLE_NAME") or DEFAULT_TABLE,
-        help="table name (default: $DYNAMO_TABLE_NAME or DataConsumerTable)",
+        help=f"table name (default: $DYNAMO_TABLE_NAME or {names.SOURCE_TABLE})",
     )
     parser.add_argument(
         "--csv",
