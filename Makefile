@@ -5,17 +5,31 @@ SHELL := /bin/bash
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export UV_PYTHON := 3.11
 
-# uv comes from PyPI when the machine lacks it; everything else comes through uv and the lock.
-UV ?= $(shell command -v uv 2>/dev/null || { python3 -m pip install --quiet uv >/dev/null 2>&1 && \
-	python3 -c 'import uv; print(uv.find_uv_bin())'; })
+# uv: the one on PATH, else a pinned copy bootstrapped from PyPI into a project-local virtual
+# environment (.tools/), which PEP 668 allows where the system Python refuses `pip install`.
+# Everything else comes through uv and the lock.
+UV_VERSION := 0.13.9
+BOOTSTRAP_PYTHON ?= python3
+UV_LOCAL := .tools/bin/uv
+UV ?= $(or $(shell command -v uv 2>/dev/null),$(UV_LOCAL))
 PY_SOURCES := libs services infra/src bench tests
 
-.PHONY: help setup lint typecheck pytest test demo bench soak clean
+# The uv that `make setup` would use (the bootstrap test reads it).
+uv-path: | $(filter $(UV_LOCAL),$(UV))
+	@echo $(UV)
+
+.PHONY: help uv-path setup lint typecheck pytest test demo bench soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-.venv/.synced: pyproject.toml uv.lock libs/sma/pyproject.toml services/glue_job/pyproject.toml services/api/pyproject.toml infra/pyproject.toml
+$(UV_LOCAL):
+	@$(BOOTSTRAP_PYTHON) -m venv .tools >/dev/null 2>.tools.log && \
+	  .tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" >>.tools.log 2>&1 \
+	  && rm -f .tools.log \
+	  || { rm -rf .tools; echo "make: cannot bootstrap uv with $(BOOTSTRAP_PYTHON) (see .tools.log); install uv $(UV_VERSION) or python3-venv and re-run" >&2; exit 1; }
+
+.venv/.synced: pyproject.toml uv.lock libs/sma/pyproject.toml services/glue_job/pyproject.toml services/api/pyproject.toml infra/pyproject.toml | $(filter $(UV_LOCAL),$(UV))
 	$(UV) sync --locked --all-packages --all-extras
 	@touch $@
 
@@ -43,4 +57,4 @@ bench: setup ## every benchmark of BENCHMARKS.md at full size (BENCH_ARGS=--quic
 	$(UV) run --no-sync python -m bench $(BENCH_ARGS)
 
 clean: ## remove local run artefacts
-	rm -rf .demo lake spark-warehouse .pytest_cache .mypy_cache .ruff_cache infra/cdk.out
+	rm -rf .demo .tools .tools.log lake spark-warehouse .pytest_cache .mypy_cache .ruff_cache infra/cdk.out
