@@ -6,7 +6,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+
+GLUE: Final[str] = "GlueSMAStack"
 
 # The defaults a user gets with only the two required values set; bundling is skipped so the
 # tests never reach PyPI (the bundle itself is tested through its inputs).
@@ -69,4 +71,44 @@ def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 def only(template: dict[str, Any], kind: str) -> dict[str, Any]:
     found = resources(template, kind)
     assert len(found) == 1, f"expected one {kind}, found {sorted(found)}"
-    return next(iter(found.values()))["Properties"]
+    properties: dict[str, Any] = next(iter(found.values()))["Properties"]
+    return properties
+
+
+def statements(role: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Sid -> statement for every inline policy statement of a role resource."""
+    found: dict[str, dict[str, Any]] = {}
+    for policy in role["Properties"].get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            found[statement["Sid"]] = statement
+    return found
+
+
+def role_id_assumed_by(template: dict[str, Any], service: str) -> str:
+    roles = [
+        role_id
+        for role_id, role in resources(template, "AWS::IAM::Role").items()
+        if role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+        == {"Service": service}
+    ]
+    assert len(roles) == 1, f"expected one role for {service}"
+    return roles[0]
+
+
+def role_assumed_by(template: dict[str, Any], service: str) -> dict[str, Any]:
+    role: dict[str, Any] = template["Resources"][role_id_assumed_by(template, service)]
+    return role
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def rendered(value: Any) -> str:
+    """A template value (string or Fn::Join) as text, tokens shown as their JSON."""
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        return str(value["Fn::Sub"])
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(p if isinstance(p, str) else json.dumps(p) for p in parts)
+    return str(value) if isinstance(value, str) else json.dumps(value)

@@ -13,13 +13,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from sma_infra.glue_stack import (
-    ATHENA_RESULTS_PREFIX,
-    arn,
-    bucket_arn,
-    catalog_arns,
-    lake_key_pattern,
-)
+from sma_infra.arns import arn, bucket_arn, catalog_arns, lake_key_pattern
+from sma_infra.lake import ATHENA_RESULTS_PREFIX
 from sma_infra.lambda_bundle import LocalApiBundler
 from sma_infra.nag import acknowledge
 from sma_infra.paths import API_SERVICE
