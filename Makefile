@@ -8,33 +8,41 @@ export UV_PYTHON := 3.11
 # uv comes from PyPI when the machine lacks it; everything else comes through uv and the lock.
 UV ?= $(shell command -v uv 2>/dev/null || { python3 -m pip install --quiet uv >/dev/null 2>&1 && \
 	python3 -c 'import uv; print(uv.find_uv_bin())'; })
-PY_SOURCES := libs services infra/src bench tests
+PY_SOURCES := libs services apps infra/src bench tests tools
 
-.PHONY: help setup lint typecheck pytest test demo bench soak clean
+.PHONY: help setup lint typecheck packages pytest test demo bench soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-.venv/.synced: pyproject.toml uv.lock libs/sma/pyproject.toml services/glue_job/pyproject.toml services/api/pyproject.toml infra/pyproject.toml
+MEMBER_PROJECTS := libs/sma/pyproject.toml services/glue_job/pyproject.toml \
+	services/api/pyproject.toml infra/pyproject.toml apps/laptop/pyproject.toml
+
+.venv/.synced: pyproject.toml uv.lock $(MEMBER_PROJECTS)
 	$(UV) sync --locked --all-packages --all-extras
 	@touch $@
 
 setup: .venv/.synced ## install uv and every Python package (locked)
 
-lint: setup ## ruff lint and format check
+lint: setup ## ruff lint and format check, hadolint on the Dockerfiles
 	$(UV) run --no-sync ruff check $(wildcard $(PY_SOURCES))
 	$(UV) run --no-sync ruff format --check $(wildcard $(PY_SOURCES))
+	$(UV) run --no-sync hadolint services/*/Dockerfile apps/*/Dockerfile
 
-typecheck: setup ## mypy on the library and services
-	$(UV) run --no-sync mypy libs/sma/src services/glue_job/src services/api/src infra/src bench
+typecheck: setup ## mypy on the library, services and apps
+	$(UV) run --no-sync mypy libs/sma/src services/glue_job/src services/api/src infra/src \
+		apps/laptop/src bench tools
 
 pytest: setup ## the pytest suite
 	$(UV) run --no-sync pytest
 
-test: lint typecheck pytest ## lint, type-check and run every test
+packages: setup ## each workspace member installs alone (locked) and imports what it ships
+	$(UV) run --no-sync python tools/check_packages.py --uv "$(UV)"
+
+test: lint typecheck packages pytest ## lint, type-check, check each package alone, run every test
 
 demo: setup ## the whole pipeline locally: DynamoDB endpoint, Spark job, lake, API
-	$(UV) run --no-sync python -m sma_etl.local.demo $(DEMO_ARGS)
+	$(UV) run --no-sync sma-demo $(DEMO_ARGS)
 
 soak: setup ## 10,000 API requests at 64 concurrency over real HTTP; fails on any error
 	$(UV) run --no-sync python bench/soak.py
