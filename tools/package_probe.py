@@ -35,11 +35,11 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def declared(dist: metadata.Distribution) -> tuple[set[str], dict[str, str]]:
+def declared(requirements: Iterable[str]) -> tuple[set[str], dict[str, str]]:
     """(required distributions, optional distribution -> its extra), canonical names."""
     required: set[str] = set()
     optional: dict[str, str] = {}
-    for requirement in dist.requires or []:
+    for requirement in requirements:
         match = _NAME.match(requirement)
         if match is None:
             continue
@@ -121,7 +121,7 @@ def check_declared(
     dist: metadata.Distribution, dist_name: str, top: ModuleType, provided: set[str]
 ) -> Iterator[str]:
     """Every module the code imports comes from a distribution the package declares."""
-    required, optional = declared(dist)
+    required, optional = declared(dist.requires or [])
     owners = metadata.packages_distributions()
     seen: dict[str, Path] = {}
     for path in sorted(Path(next(iter(top.__path__))).rglob("*.py")):
