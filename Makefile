@@ -6,49 +6,57 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export UV_PYTHON := 3.11
 
 # uv: the one on PATH, else a pinned copy bootstrapped from PyPI into a project-local virtual
-# environment (.tools/), which PEP 668 allows where the system Python refuses `pip install`.
+# environment (.uv/), which PEP 668 allows where the system Python refuses `pip install`.
 # Everything else comes through uv and the lock.
 UV_VERSION := 0.13.9
 BOOTSTRAP_PYTHON ?= python3
-UV_LOCAL := .tools/bin/uv
+UV_LOCAL := .uv/bin/uv
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(UV_LOCAL))
-PY_SOURCES := libs services infra/src bench tests
+PY_SOURCES := libs services apps infra/src bench tests tools
 
 # The uv that `make setup` would use (the bootstrap test reads it).
 uv-path: | $(filter $(UV_LOCAL),$(UV))
 	@echo $(UV)
 
-.PHONY: help uv-path setup lint typecheck pytest test demo bench soak clean
+.PHONY: help uv-path setup lint typecheck packages pytest test demo bench soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(UV_LOCAL):
-	@$(BOOTSTRAP_PYTHON) -m venv .tools >/dev/null 2>.tools.log && \
-	  .tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" >>.tools.log 2>&1 \
-	  && rm -f .tools.log \
-	  || { rm -rf .tools; echo "make: cannot bootstrap uv with $(BOOTSTRAP_PYTHON) (see .tools.log); install uv $(UV_VERSION) or python3-venv and re-run" >&2; exit 1; }
+	@$(BOOTSTRAP_PYTHON) -m venv .uv >/dev/null 2>.uv-bootstrap.log && \
+	  .uv/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" >>.uv-bootstrap.log 2>&1 \
+	  && rm -f .uv-bootstrap.log \
+	  || { rm -rf .uv; echo "make: cannot bootstrap uv with $(BOOTSTRAP_PYTHON) (see .uv-bootstrap.log); install uv $(UV_VERSION) or python3-venv and re-run" >&2; exit 1; }
 
-.venv/.synced: pyproject.toml uv.lock libs/sma/pyproject.toml services/glue_job/pyproject.toml services/api/pyproject.toml infra/pyproject.toml | $(filter $(UV_LOCAL),$(UV))
+MEMBER_PROJECTS := libs/sma/pyproject.toml services/glue_job/pyproject.toml \
+	services/api/pyproject.toml infra/pyproject.toml apps/laptop/pyproject.toml
+
+.venv/.synced: pyproject.toml uv.lock $(MEMBER_PROJECTS) | $(filter $(UV_LOCAL),$(UV))
 	$(UV) sync --locked --all-packages --all-extras
 	@touch $@
 
 setup: .venv/.synced ## install uv and every Python package (locked)
 
-lint: setup ## ruff lint and format check
+lint: setup ## ruff lint and format check, hadolint on the Dockerfiles
 	$(UV) run --no-sync ruff check $(wildcard $(PY_SOURCES))
 	$(UV) run --no-sync ruff format --check $(wildcard $(PY_SOURCES))
+	$(UV) run --no-sync hadolint services/*/Dockerfile apps/*/Dockerfile
 
-typecheck: setup ## mypy on the library and services
-	$(UV) run --no-sync mypy libs/sma/src services/glue_job/src services/api/src infra/src bench
+typecheck: setup ## mypy on the library, services and apps
+	$(UV) run --no-sync mypy libs/sma/src services/glue_job/src services/api/src infra/src \
+		apps/laptop/src bench tools
 
 pytest: setup ## the pytest suite
 	$(UV) run --no-sync pytest
 
-test: lint typecheck pytest ## lint, type-check and run every test
+packages: setup ## each workspace member installs alone (locked) and imports what it ships
+	$(UV) run --no-sync python tools/check_packages.py --uv "$(UV)"
+
+test: lint typecheck packages pytest ## lint, type-check, check each package alone, run every test
 
 demo: setup ## the whole pipeline locally: DynamoDB endpoint, Spark job, lake, API
-	$(UV) run --no-sync python -m sma_etl.local.demo $(DEMO_ARGS)
+	$(UV) run --no-sync sma-demo $(DEMO_ARGS)
 
 soak: setup ## 10,000 API requests at 64 concurrency over real HTTP; fails on any error
 	$(UV) run --no-sync python bench/soak.py
@@ -57,4 +65,4 @@ bench: setup ## every benchmark of BENCHMARKS.md at full size (BENCH_ARGS=--quic
 	$(UV) run --no-sync python -m bench $(BENCH_ARGS)
 
 clean: ## remove local run artefacts
-	rm -rf .demo .tools .tools.log lake spark-warehouse .pytest_cache .mypy_cache .ruff_cache infra/cdk.out
+	rm -rf .demo .uv .uv-bootstrap.log lake spark-warehouse .pytest_cache .mypy_cache .ruff_cache infra/cdk.out

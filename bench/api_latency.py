@@ -61,7 +61,7 @@ def serve(lake: Path, cache: bool) -> Iterator[Server]:
             "SMA_CACHE_ENABLED": "true" if cache else "false",
         }
     )
-    command = [sys.executable, "-m", "uvicorn", "sma_api.main:app"]
+    command = [sys.executable, "-m", "uvicorn", "--factory", "sma_api.main:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     command += ["--no-access-log"]
     process = subprocess.Popen(command, env=env)

@@ -116,7 +116,8 @@ def api_server(endpoint: str, cache: bool) -> Iterator[str]:
             "SMA_CACHE_ENABLED": "true" if cache else "false",
         }
     )
-    command = [sys.executable, "-m", "uvicorn", "sma_api.main:app", "--host", "127.0.0.1"]
+    command = [sys.executable, "-m", "uvicorn", "--factory", "sma_api.main:create_app"]
+    command += ["--host", "127.0.0.1"]
     command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
     process = subprocess.Popen(command, env=env)
     url = f"http://127.0.0.1:{port}"

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from sma.schema import SOURCE_TIME_FORMAT
 from sma.tickers import normalize
-from sma_etl.local.producer import Tick, producer_item
+from sma_laptop.producer import Tick, producer_item
 
 DEFAULT_START: Final = datetime(2025, 1, 13, tzinfo=UTC)
 DEFAULT_SEED: Final = 7

@@ -80,7 +80,7 @@ def aws_env(endpoint: str) -> dict[str, str]:
 def fill_table(endpoint: str, name: str, days: int) -> int:
     import boto3
 
-    from sma_etl.local.producer import create_source_table, put_items
+    from sma_laptop.producer import create_source_table, put_items
 
     session = boto3.session.Session(region_name="us-east-1")
     client = session.client("dynamodb", endpoint_url=endpoint)

@@ -1,6 +1,6 @@
 """`make demo` end to end: the demo's own code against moto's server, Spark, DuckDB and the API.
 
-The demo runs as `make demo` runs it (`python -m sma_etl.local.demo`), on a few hours of
+The demo runs as `make demo` runs it (the `sma-demo` command), on a few hours of
 simulated ticks, reusing the test session's moto server, over a state folder an earlier run
 left a stale partition in. Its answers over real HTTP are checked
 against `rolling_sma` over the ticks the table holds.
@@ -37,7 +37,7 @@ from sma.signals import cross
 from sma.signals import signal as sma_signal
 from sma.tickers import normalize
 from sma.windows import WINDOWS, sma_column
-from sma_etl.local.endpoint import is_healthy
+from sma_laptop.endpoint import is_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
@@ -73,7 +73,7 @@ class Demo:
 
 def start_demo(args: list[str], cwd: Path) -> Demo:
     process = subprocess.Popen(
-        [sys.executable, "-m", "sma_etl.local.demo", *args],
+        [str(Path(sys.executable).with_name("sma-demo")), *args],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -13,9 +13,9 @@ import boto3
 import pytest
 
 from sma_etl.columns import lake_schema
-from sma_etl.local.producer import Tick, create_source_table, put_items, put_ticks
 from sma_etl.run import RunSummary, run
 from sma_etl.settings import load_settings
+from sma_laptop.producer import Tick, create_source_table, put_items, put_ticks
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -17,7 +17,7 @@ from conftest import DAY, TABLE, LakeRows, RunJob, Source, minute_ticks, walk
 from sma.reference import rolling_sma
 from sma.schema import DATA_COLUMN_NAMES, DATA_COLUMNS, PARTITION_KEYS, SOURCE_TIME_FORMAT
 from sma.windows import WINDOWS, sma_column
-from sma_etl.local.producer import Tick, producer_item
+from sma_laptop.producer import Tick, producer_item
 
 pytestmark = pytest.mark.spark
 

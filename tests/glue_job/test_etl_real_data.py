@@ -13,7 +13,7 @@ from conftest import LakeRows, RunJob, Source
 
 from sma.reference import rolling_sma
 from sma.windows import WINDOWS, sma_column
-from sma_etl.local.producer import Tick
+from sma_laptop.producer import Tick
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

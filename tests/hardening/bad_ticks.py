@@ -1,6 +1,6 @@
 """The malformed-tick corpus: every kind of bad item the source table may hold, as data.
 
-Each kind is a producer item (``sma_etl.local.producer.producer_item``) corrupted one way, with
+Each kind is a producer item (``sma_laptop.producer.producer_item``) corrupted one way, with
 what the job must do about it: reject it under one of its reasons, accept it as the same tick a
 well-formed item would be, drop it as a duplicate of another spelling, or not read it at all in
 the window (keys outside it). Reasons are the job's own constants, so a renamed reason breaks
@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import Any, Final
 
 from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY, SOURCE_TIME_FORMAT
-from sma_etl.local.producer import Tick, producer_item
 from sma_etl.ticks import (
     BAD_TIME,
     INVALID_TICKER,
@@ -32,6 +31,7 @@ from sma_etl.ticks import (
     NON_POSITIVE_BID_PRICE,
     UNKNOWN_TIME_ZONE,
 )
+from sma_laptop.producer import Tick, producer_item
 
 Item = dict[str, Any]
 

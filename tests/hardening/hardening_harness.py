@@ -23,7 +23,7 @@ def fill_table(endpoint: str, table: str, items: Iterable[Mapping[str, Any]]) ->
     """Create `table` on `endpoint` (the producer's key schema) and put `items` into it."""
     import boto3
 
-    from sma_etl.local.producer import create_source_table, put_items
+    from sma_laptop.producer import create_source_table, put_items
 
     create_source_table(boto3.client("dynamodb", endpoint_url=endpoint), table)
     resource = boto3.resource("dynamodb", endpoint_url=endpoint)
@@ -97,7 +97,7 @@ def minute_items(
     from datetime import timedelta
     from decimal import Decimal
 
-    from sma_etl.local.producer import Tick, producer_item
+    from sma_laptop.producer import Tick, producer_item
 
     items: list[dict[str, Any]] = []
     for ticker in tickers:

@@ -29,7 +29,7 @@ from hardening_harness import (
 from sma.reference import rolling_sma
 from sma.schema import DATA_COLUMN_NAMES
 from sma.windows import SMA_COLUMNS, WINDOWS
-from sma_etl.local.producer import Tick, producer_item
+from sma_laptop.producer import Tick, producer_item
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

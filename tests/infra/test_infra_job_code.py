@@ -1,4 +1,4 @@
-"""The job's --extra-py-files zip: our two packages at the root, nothing local, stable bytes."""
+"""The job's --extra-py-files zip: our two packages at the root, every module, stable bytes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sma_infra.job_code import write_job_code_zip
 from sma_infra.paths import ETL_PACKAGE, SMA_PACKAGE
 
 
-def test_zip_holds_both_packages_at_the_root_without_local_code(tmp_path: Path) -> None:
+def test_zip_holds_both_packages_at_the_root_and_nothing_else(tmp_path: Path) -> None:
     archive = write_job_code_zip(tmp_path / "code.zip")
     names = zipfile.ZipFile(archive).namelist()
     assert "sma/__init__.py" in names
@@ -21,11 +21,12 @@ def test_zip_holds_both_packages_at_the_root_without_local_code(tmp_path: Path) 
     assert "sma_etl/glue_entry.py" in names
     assert {name.split("/")[0] for name in names} == {"sma", "sma_etl"}
     assert not [n for n in names if "/local/" in n or "__pycache__" in n or n.endswith(".pyc")]
+    # The laptop stack is a package of its own now: every module of the job's packages ships.
     expected = {
         f"{package.name}/{path.relative_to(package).as_posix()}"
         for package in (SMA_PACKAGE, ETL_PACKAGE)
         for path in package.rglob("*.py")
-        if "__pycache__" not in path.parts and "local" not in path.relative_to(package).parts
+        if "__pycache__" not in path.parts
     }
     assert expected <= set(names)
 

@@ -16,8 +16,7 @@ from typing import Final
 from sma_infra.paths import BUILD_DIR, ETL_PACKAGE, SMA_PACKAGE
 
 JOB_CODE_ZIP_NAME: Final[str] = "sma_job_code.zip"
-# The local producer and its helpers only run on a laptop; Glue never imports them.
-_EXCLUDED_DIRS: Final[frozenset[str]] = frozenset({"__pycache__", "local", "tests"})
+_EXCLUDED_DIRS: Final[frozenset[str]] = frozenset({"__pycache__", "tests"})
 _FIXED_TIME: Final[tuple[int, int, int, int, int, int]] = (1980, 1, 1, 0, 0, 0)
 
 

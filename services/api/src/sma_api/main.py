@@ -1,7 +1,7 @@
 """The FastAPI app: wiring of settings, store, service, routes and the one error mapping.
 
-`uvicorn sma_api.main:app` serves it; `create_app(settings, store)` builds one for tests or
-for the Lambda handler.
+`uvicorn --factory sma_api.main:create_app` serves it; `create_app(settings, store)` builds one
+for tests or for the Lambda handler. Importing this module reads no settings and opens no store.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from sma_api.service import SmaService
 from sma_api.store import SmaStore, build_store
 
 logger = logging.getLogger(__name__)
-
-app: FastAPI  # built on first access, see __getattr__ below
 
 
 def create_app(settings: Settings | None = None, store: SmaStore | None = None) -> FastAPI:
@@ -79,13 +77,3 @@ def _add_error_handlers(app: FastAPI, *, retry_after: int) -> None:
         # Last resort: log the traceback here, show the client no internals.
         logger.error("unhandled error on %s", request.url.path, exc_info=exc)
         return detail(500, "internal error")
-
-
-def __getattr__(name: str) -> FastAPI:
-    # `app` is built on first access (uvicorn's `sma_api.main:app`), so importing this module
-    # for `create_app` reads no settings and opens no store.
-    if name == "app":
-        global app  # noqa: PLW0603
-        app = create_app()
-        return app
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

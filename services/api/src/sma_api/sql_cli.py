@@ -153,9 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import duckdb
-
     args = build_parser().parse_args(argv)
+    try:
+        import duckdb
+    except ImportError:
+        # DuckDB is the `duckdb` extra (it stays out of the Lambda bundle).
+        print("sma-sql: DuckDB is not installed: install sma-api[duckdb]", file=sys.stderr)
+        return 2
     database = os.environ.get("GLUE_DATABASE_NAME") or DEFAULT_DATABASE
     table = os.environ.get("GLUE_TABLE_NAME") or DEFAULT_TABLE
     try:

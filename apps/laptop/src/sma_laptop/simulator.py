@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
-from sma_etl.local.producer import Tick
+from sma_laptop.producer import Tick
 
 QUANTUM: Final[Decimal] = Decimal("0.00000001")
 MALFORMED_PRICE: Final[str] = "-"

@@ -12,9 +12,9 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY
-from sma_etl.local.producer import producer_item
-from sma_etl.local.seed import main
-from sma_etl.local.simulator import SimulationParams, is_malformed, simulate
+from sma_laptop.producer import producer_item
+from sma_laptop.seed_cli import main
+from sma_laptop.simulator import SimulationParams, is_malformed, simulate
 
 END = datetime(2025, 1, 13, 3, tzinfo=UTC)
 

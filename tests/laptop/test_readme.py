@@ -25,11 +25,11 @@ from sma_api.sql_cli import connect
 from sma_api.sql_cli import main as sql_main
 from sma_etl.cli import options_from
 from sma_etl.cli import parser as etl_parser
-from sma_etl.local.demo import build_parser as demo_parser
-from sma_etl.local.seed import build_parser as seed_parser
-from sma_etl.local.seed import main as seed_main
 from sma_etl.settings import ENV_NAMES, load_settings
 from sma_infra.settings import InfraSettings
+from sma_laptop.demo_config import build_parser as demo_parser
+from sma_laptop.seed_cli import build_parser as seed_parser
+from sma_laptop.seed_cli import main as seed_main
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -131,7 +131,7 @@ def test_demo_csv_paths_exist(shared_data: Path) -> None:
 
 def test_demo_flags_parse() -> None:
     # Every DEMO_* variable is one the demo reads.
-    source = (REPO / "services/glue_job/src/sma_etl/local/demo.py").read_text(encoding="utf-8")
+    source = (REPO / "apps/laptop/src/sma_laptop/demo_config.py").read_text(encoding="utf-8")
     for name in config_table_names():
         if name.startswith("DEMO_") and name != "DEMO_ARGS":
             assert f'"{name}"' in source, name
@@ -144,8 +144,9 @@ def test_module_commands_exist() -> None:
             assert argv[3] == "-m"
             assert importlib.util.find_spec(argv[4]) is not None, argv
         if argv[:3] == ["uv", "run", "uvicorn"]:
-            module, _, attribute = argv[3].partition(":")
-            assert (module, attribute) == ("sma_api.main", "app")
+            assert argv[3] == "--factory"
+            module, _, attribute = argv[4].partition(":")
+            assert (module, attribute) == ("sma_api.main", "create_app")
             assert importlib.util.find_spec("uvicorn") is not None
             assert env.get("SMA_BACKEND") == "duckdb"
             assert "--port" in argv

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sma_etl.local.csv_loader import (
+from sma_laptop.csv_loader import (
     CsvFormatError,
     CsvSource,
     CsvStats,

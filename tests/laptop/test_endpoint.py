@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sma_etl.local.endpoint import EndpointError, is_healthy, start_or_reuse
+from sma_laptop.endpoint import EndpointError, is_healthy, start_or_reuse
 
 
 def free_port() -> int:

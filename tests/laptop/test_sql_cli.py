@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -174,6 +175,17 @@ def test_missing_or_empty_lake_is_a_clear_error(
     assert "no lake at" in capsys.readouterr().err
     with pytest.raises(LakeError, match="no Parquet files"):
         connect(tmp_path)
+
+
+def test_without_the_duckdb_extra_it_says_what_to_install(
+    lake: tuple[Path, list[LakeRow]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, _ = lake
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # as where sma-api has no extras
+    assert main(["--lake", str(root), "SELECT 1"]) == 2
+    assert capsys.readouterr().err == "sma-sql: DuckDB is not installed: install sma-api[duckdb]\n"
 
 
 def test_bad_sql_is_an_error_message_not_a_traceback(

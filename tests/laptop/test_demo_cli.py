@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sma_etl.local.demo import main
+from sma_laptop.demo import main
 
 
 def test_a_busy_api_port_is_named_before_anything_starts(

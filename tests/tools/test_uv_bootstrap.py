@@ -42,17 +42,17 @@ def test_bootstraps_pinned_uv_into_project_folder(tmp_path: Path) -> None:
     workdir = makefile_copy(tmp_path)
     result = make(workdir, "uv-path")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ".tools/bin/uv"
+    assert result.stdout.strip() == ".uv/bin/uv"
     pinned = re.search(r"^UV_VERSION := (\S+)$", (REPO / "Makefile").read_text(), re.M)
     assert pinned is not None
     version = subprocess.run(
-        [str(workdir / ".tools/bin/uv"), "--version"], capture_output=True, text=True, check=True
+        [str(workdir / ".uv/bin/uv"), "--version"], capture_output=True, text=True, check=True
     )
     assert version.stdout.startswith(f"uv {pinned.group(1)} ")
     # A second call reuses it without reinstalling.
     again = make(workdir, "uv-path")
     assert again.returncode == 0
-    assert again.stdout.strip() == ".tools/bin/uv"
+    assert again.stdout.strip() == ".uv/bin/uv"
 
 
 def test_unusable_python_stops_with_one_clear_line(tmp_path: Path) -> None:
@@ -65,4 +65,4 @@ def test_unusable_python_stops_with_one_clear_line(tmp_path: Path) -> None:
     assert "install uv" in errors[0]
     assert not lines, result.stderr
     assert "unrecognized option" not in result.stderr
-    assert not (workdir / ".tools").exists()
+    assert not (workdir / ".uv").exists()

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Final
 
-from sma_etl.local.producer import Tick
+from sma_laptop.producer import Tick
 
 TIME_COLUMNS: Final[tuple[str, ...]] = ("timestamp", "date", "datetime", "time", "last_refreshed")
 PRICE_COLUMN: Final[str] = "close"

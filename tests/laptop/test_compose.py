@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import importlib
 import json
 import re
 import tomllib
@@ -18,13 +19,14 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
 import pytest
+import uvicorn
 import yaml  # type: ignore[import-untyped]
 
 from sma_api.sql_cli import build_parser as sql_parser
 from sma_etl.cli import options_from
 from sma_etl.cli import parser as etl_parser
-from sma_etl.local.seed import build_parser as seed_parser
 from sma_etl.settings import load_settings
+from sma_laptop.seed_cli import build_parser as seed_parser
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yml"
@@ -104,7 +106,7 @@ def dockerfile_packages(service: dict[str, Any]) -> tuple[str, list[str]]:
     return package, extras
 
 
-MEMBERS = {"sma-etl": "services/glue_job", "sma-api": "services/api"}
+MEMBERS = {"sma-etl": "services/glue_job", "sma-api": "services/api", "sma-laptop": "apps/laptop"}
 
 
 def test_each_command_is_an_entry_point_its_image_installs(compose: dict[str, Any]) -> None:
@@ -116,7 +118,7 @@ def test_each_command_is_an_entry_point_its_image_installs(compose: dict[str, An
         if program == "uvicorn":
             assert "server" in extras  # uvicorn comes with the API's `server` extra
             assert "duckdb" in extras
-            assert service["command"][1] == "sma_api.main:app"
+            assert service["command"][1:3] == ["--factory", "sma_api.main:create_app"]
         else:
             assert program in project_scripts(MEMBERS[package]), (name, program, package)
 
@@ -130,11 +132,11 @@ def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespac
 
 def test_commands_parse_with_the_real_command_line_parsers(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    scripts = {**project_scripts("services/glue_job"), **project_scripts("services/api")}
+    scripts = {member: project_scripts(folder) for member, folder in MEMBERS.items()}
     # The scripts compose runs are the ones whose parsers are checked here.
-    assert scripts["sma-seed"] == "sma_etl.local.seed:main"
-    assert scripts["sma-etl"] == "sma_etl.cli:main"
-    assert scripts["sma-sql"] == "sma_api.sql_cli:main"
+    assert scripts["sma-laptop"]["sma-seed"] == "sma_laptop.seed_cli:main"
+    assert scripts["sma-etl"]["sma-etl"] == "sma_etl.cli:main"
+    assert scripts["sma-api"]["sma-sql"] == "sma_api.sql_cli:main"
 
     seed = parse(seed_parser(), services["seed"]["command"][1:])
     assert seed.endpoint == services["seed"]["environment"]["AWS_ENDPOINT_URL_DYNAMODB"]
@@ -149,3 +151,19 @@ def test_commands_parse_with_the_real_command_line_parsers(compose: dict[str, An
     assert settings.catalog is None  # no Glue catalog in the containers
     assert settings.dynamodb_endpoint == "http://dynamodb:8000"
     parse(sql_parser(), ["SELECT 1"])
+    # uvicorn's own command-line parser, and the factory it names.
+    api = uvicorn.main.make_context("uvicorn", list(services["api"]["command"][1:]))
+    assert api.params["factory"]
+    module, _, factory = api.params["app"].partition(":")
+    assert callable(getattr(importlib.import_module(module), factory))
+
+
+def test_every_image_pins_the_same_uv() -> None:
+    dockerfiles = sorted(REPO.glob("*/*/Dockerfile"))
+    assert len(dockerfiles) == 3
+    pins = {
+        path: re.findall(r"pip install --no-cache-dir uv==([0-9.]+)\b", path.read_text())
+        for path in dockerfiles
+    }
+    assert all(len(found) == 1 for found in pins.values()), pins
+    assert len({found[0] for found in pins.values()}) == 1, pins

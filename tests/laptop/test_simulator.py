@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from sma.schema import SOURCE_TIME_FORMAT
-from sma_etl.local.producer import Tick, producer_item
-from sma_etl.local.simulator import (
+from sma_laptop.producer import Tick, producer_item
+from sma_laptop.simulator import (
     DEFAULT_TICKERS,
     MALFORMED_PRICE,
     MARKETS,

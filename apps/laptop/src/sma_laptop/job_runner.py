@@ -1,0 +1,63 @@
+"""The job's own command, ``sma-etl``, run against the local endpoint as a child process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sma_laptop.endpoint import LOCAL_CREDENTIALS
+from sma_laptop.errors import DemoError
+from sma_laptop.guide import job_progress
+from sma_laptop.supervisor import console_script
+
+
+def etl_environment(endpoint_url: str, table: str) -> dict[str, str]:
+    """This process's environment, pointed at `endpoint_url` and `table`."""
+    env = {**LOCAL_CREDENTIALS, **os.environ, "AWS_ENDPOINT_URL_DYNAMODB": endpoint_url}
+    env.setdefault("PYSPARK_PYTHON", sys.executable)
+    env.setdefault("TZ", "UTC")
+    env["DYNAMO_TABLE_NAME"] = table
+    return env
+
+
+def run_etl(
+    args: Sequence[str], env: Mapping[str, str], log_path: Path, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """Run ``sma-etl`` with `args`; pass its progress lines to `say`, return its JSON summary.
+
+    Everything it prints, Spark included, is appended to `log_path`.
+    """
+    command = [console_script("sma-etl"), *args]
+    say("   $ sma-etl " + " ".join(args))
+    summary: dict[str, Any] | None = None
+    with log_path.open("a", encoding="utf-8") as log:
+        log.write("$ " + " ".join(command) + "\n")
+        log.flush()
+        process = subprocess.Popen(
+            command,
+            env=dict(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        assert process.stdout is not None
+        try:
+            for line in process.stdout:
+                log.write(line)
+                if line.lstrip().startswith("{"):
+                    summary = json.loads(line)
+                elif (progress := job_progress(line)) is not None:
+                    say("     " + progress)
+        finally:
+            if process.poll() is None:
+                process.terminate()
+            process.wait()
+    if process.returncode != 0 or summary is None:
+        raise DemoError(f"sma-etl failed (exit {process.returncode}); see {log_path}")
+    return summary

@@ -1,1 +1,0 @@
-"""Local stand-ins for the upstream side: the source table and producer-shaped ticks."""
