@@ -10,7 +10,7 @@ UV ?= $(shell command -v uv 2>/dev/null || { python3 -m pip install --quiet uv >
 	python3 -c 'import uv; print(uv.find_uv_bin())'; })
 PY_SOURCES := libs services infra/src bench tests
 
-.PHONY: help setup lint typecheck pytest test demo bench soak clean
+.PHONY: help setup web-assets lint typecheck pytest test demo bench soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,7 +19,26 @@ help: ## list the targets
 	$(UV) sync --locked --all-packages --all-extras
 	@touch $@
 
-setup: .venv/.synced ## install uv and every Python package (locked)
+# The browser files the API serves itself (no CDN): pinned by services/api/package-lock.json,
+# installed with `npm ci` into services/api/node_modules and copied into the package's
+# static/vendor folder (both git-ignored), keeping their node_modules paths.
+API_WEB := services/api
+API_VENDOR := $(API_WEB)/src/sma_api/static/vendor
+API_WEB_FILES := lightweight-charts/dist/lightweight-charts.standalone.production.js \
+	lightweight-charts/LICENSE swagger-ui-dist/swagger-ui-bundle.js swagger-ui-dist/swagger-ui.css \
+	swagger-ui-dist/LICENSE redoc/bundles/redoc.standalone.js \
+	redoc/bundles/redoc.standalone.js.LICENSE.txt redoc/LICENSE
+
+$(API_VENDOR)/.built: $(API_WEB)/package.json $(API_WEB)/package-lock.json
+	cd $(API_WEB) && npm ci --omit=peer --ignore-scripts --no-audit --no-fund
+	rm -rf $(API_VENDOR)
+	for file in $(API_WEB_FILES); do \
+		install -D -m 644 $(API_WEB)/node_modules/$$file $(API_VENDOR)/$$file || exit 1; done
+	@touch $@
+
+web-assets: $(API_VENDOR)/.built ## the API's chart library and docs UIs from npm (locked)
+
+setup: .venv/.synced web-assets ## install uv, every Python package and the API's web assets (locked)
 
 lint: setup ## ruff lint and format check
 	$(UV) run --no-sync ruff check $(wildcard $(PY_SOURCES))
@@ -43,4 +62,4 @@ bench: setup ## every benchmark of BENCHMARKS.md at full size (BENCH_ARGS=--quic
 	$(UV) run --no-sync python -m bench $(BENCH_ARGS)
 
 clean: ## remove local run artefacts
-	rm -rf .demo lake spark-warehouse .pytest_cache .mypy_cache .ruff_cache infra/cdk.out
+	rm -rf .demo lake spark-warehouse $(API_WEB)/node_modules $(API_VENDOR) .pytest_cache .mypy_cache .ruff_cache infra/cdk.out
