@@ -21,7 +21,8 @@ help: ## list the targets
 
 # The browser files the API serves itself (no CDN): pinned by services/api/package-lock.json,
 # installed with `npm ci` into services/api/node_modules and copied into the package's
-# static/vendor folder (both git-ignored), keeping their node_modules paths.
+# static/vendor folder (both git-ignored), keeping their node_modules paths (LICENSE as .txt,
+# so that browsers show it).
 API_WEB := services/api
 API_VENDOR := $(API_WEB)/src/sma_api/static/vendor
 API_WEB_FILES := lightweight-charts/dist/lightweight-charts.standalone.production.js \
@@ -33,7 +34,8 @@ $(API_VENDOR)/.built: $(API_WEB)/package.json $(API_WEB)/package-lock.json
 	cd $(API_WEB) && npm ci --omit=peer --ignore-scripts --no-audit --no-fund
 	rm -rf $(API_VENDOR)
 	for file in $(API_WEB_FILES); do \
-		install -D -m 644 $(API_WEB)/node_modules/$$file $(API_VENDOR)/$$file || exit 1; done
+		install -D -m 644 $(API_WEB)/node_modules/$$file $(API_VENDOR)/$${file/%LICENSE/LICENSE.txt} \
+		|| exit 1; done
 	@touch $@
 
 web-assets: $(API_VENDOR)/.built ## the API's chart library and docs UIs from npm (locked)
