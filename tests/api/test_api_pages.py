@@ -70,6 +70,15 @@ def test_static_files_are_served(client: TestClient) -> None:
     assert client.get("/static/nothing.js").status_code == 404
 
 
+def test_static_files_are_gzipped_for_browsers_that_ask(client: TestClient) -> None:
+    plain = client.get(f"/static/{CHART_LIBRARY}", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    packed = client.get(f"/static/{CHART_LIBRARY}", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.num_bytes_downloaded < len(plain.content) / 2
+    assert packed.content == plain.content  # httpx unpacks it
+
+
 @pytest.mark.parametrize(
     ("path", "assets"), [("/docs", [SWAGGER_UI_JS, SWAGGER_UI_CSS]), ("/redoc", [REDOC_JS])]
 )
