@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import importlib
 import json
 import sys
@@ -165,6 +167,11 @@ def test_the_chart_page_and_its_files_through_api_gateway(handler: Handler) -> N
     assert "javascript" in library["headers"]["content-type"]
     assert not library["isBase64Encoded"]
     assert library["body"] == (STATIC_DIR / CHART_LIBRARY).read_text(encoding="utf-8")
+    # Gzipped for a browser that asks, which API Gateway gets as base64.
+    event = http_api_event(f"/static/{CHART_LIBRARY}", headers={"accept-encoding": "gzip"})
+    packed = handler(event, LambdaContext())
+    assert (packed["headers"]["content-encoding"], packed["isBase64Encoded"]) == ("gzip", True)
+    assert gzip.decompress(base64.b64decode(packed["body"])).decode() == library["body"]
     docs = handler(http_api_event("/docs"), LambdaContext())
     assert docs["statusCode"] == 200
     assert "/static/vendor/swagger-ui-dist/swagger-ui-bundle.js" in docs["body"]
