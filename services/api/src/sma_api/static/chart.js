@@ -70,7 +70,9 @@
     picker.replaceChildren();
     const names = found.tickers.map((t) => t.ticker);
     if (!names.includes(ticker)) names.unshift(ticker);
-    for (const name of names) picker.append(el("option", { value: name, selected: name === ticker }, name));
+    for (const name of names) {
+      picker.append(el("option", { value: name, selected: name === ticker }, name));
+    }
     picker.addEventListener("change", () => {
       location.assign(`${root}/tickers/${encodeURIComponent(picker.value)}/chart${location.search}`);
     });
@@ -133,10 +135,14 @@
     const first = seconds(ticks[0].last_refreshed);
     const markers = events
       .filter((e) => seconds(e.last_refreshed) >= first)
-      .map((e) => (e.type === "bullish_cross"
-        ? { time: seconds(e.last_refreshed), position: "belowBar", shape: "arrowUp", color: bull }
-        : { time: seconds(e.last_refreshed), position: "aboveBar", shape: "arrowDown", color: bear }));
-    const pins = charts.createSeriesMarkers(series[keys[0]] ? series[keys[0]].line : series.bid_price.line, markers);
+      .map((e) => ({
+        time: seconds(e.last_refreshed),
+        ...(e.type === "bullish_cross"
+          ? { position: "belowBar", shape: "arrowUp", color: bull }
+          : { position: "aboveBar", shape: "arrowDown", color: bear }),
+      }));
+    // On the short SMA's line, where the crossing happens.
+    const pins = charts.createSeriesMarkers((series[keys[0]] || series.bid_price).line, markers);
     $("legend").append(el("li", { className: "marker-bull" }, "▲ bullish cross"),
       el("li", { className: "marker-bear" }, "▼ bearish cross"));
 
@@ -149,7 +155,8 @@
     chart.timeScale().fitContent();
     state.markers = pins.markers().length;
     if (truncated) {
-      $("range").textContent += ` Only the newest ${MAX_TICKS} ticks are drawn: narrow the range to see the rest.`;
+      $("range").textContent +=
+        ` Only the newest ${MAX_TICKS} ticks are drawn: narrow the range to see the rest.`;
     }
     // Two frames: the library paints on the next animation frame.
     requestAnimationFrame(() => requestAnimationFrame(() => {
@@ -168,7 +175,9 @@
 
     getJson(`${root}/tickers`).then(showPicker).catch(() => { /* the picker keeps this ticker */ });
     const [latest, found, signals] = await Promise.allSettled([
-      getJson(`${api}/sma`), getJson(`${api}/sma/history`, history), getJson(`${api}/signals`, range),
+      getJson(`${api}/sma`),
+      getJson(`${api}/sma/history`, history),
+      getJson(`${api}/signals`, range),
     ]);
     if (latest.status === "fulfilled") showLatest(latest.value);
     const failed = [latest, found, signals].find((r) => r.status === "rejected");
@@ -186,11 +195,12 @@
     state.ticks = ticks.length;
     state.crossovers = signals.value.meta.count;
     $("range").textContent = `From ${utc(meta.start)} to ${utc(meta.end)}: ${ticks.length} ticks.`;
-    $("crossovers").textContent = `${signals.value.meta.count} (` +
-      `${signals.value.events.filter((e) => e.type === "bullish_cross").length} bullish, ` +
-      `${signals.value.events.filter((e) => e.type === "bearish_cross").length} bearish)`;
+    const kind = (type) => signals.value.events.filter((e) => e.type === type).length;
+    $("crossovers").textContent = `${signals.value.meta.count} ` +
+      `(${kind("bullish_cross")} bullish, ${kind("bearish_cross")} bearish)`;
     if (ticks.length === 0) {
-      finish("empty", `No ticks for ${ticker} from ${utc(meta.start)} to ${utc(meta.end)}: pick another range.`);
+      const span = `from ${utc(meta.start)} to ${utc(meta.end)}`;
+      finish("empty", `No ticks for ${ticker} ${span}: pick another range.`);
       return;
     }
     draw(ticks, signals.value.events, meta.truncated);
