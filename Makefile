@@ -18,7 +18,7 @@ PY_SOURCES := libs services apps infra/src bench tests tools
 uv-path: | $(filter $(UV_LOCAL),$(UV))
 	@echo $(UV)
 
-.PHONY: help uv-path setup lint typecheck packages pytest test demo bench soak clean
+.PHONY: help uv-path setup web-assets lint typecheck packages pytest test demo bench soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,7 +36,28 @@ MEMBER_PROJECTS := libs/sma/pyproject.toml services/glue_job/pyproject.toml \
 	$(UV) sync --locked --all-packages --all-extras
 	@touch $@
 
-setup: .venv/.synced ## install uv and every Python package (locked)
+# The browser files the API serves itself (no CDN): pinned by services/api/package-lock.json,
+# installed with `npm ci` into services/api/node_modules and copied into the package's
+# static/vendor folder (both git-ignored), keeping their node_modules paths (LICENSE as .txt,
+# so that browsers show it).
+API_WEB := services/api
+API_VENDOR := $(API_WEB)/src/sma_api/static/vendor
+API_WEB_FILES := lightweight-charts/dist/lightweight-charts.standalone.production.js \
+	lightweight-charts/LICENSE swagger-ui-dist/swagger-ui-bundle.js swagger-ui-dist/swagger-ui.css \
+	swagger-ui-dist/LICENSE redoc/bundles/redoc.standalone.js \
+	redoc/bundles/redoc.standalone.js.LICENSE.txt redoc/LICENSE
+
+$(API_VENDOR)/.built: $(API_WEB)/package.json $(API_WEB)/package-lock.json
+	cd $(API_WEB) && npm ci --omit=peer --ignore-scripts --no-audit --no-fund
+	rm -rf $(API_VENDOR)
+	for file in $(API_WEB_FILES); do \
+		install -D -m 644 $(API_WEB)/node_modules/$$file $(API_VENDOR)/$${file/%LICENSE/LICENSE.txt} \
+		|| exit 1; done
+	@touch $@
+
+web-assets: $(API_VENDOR)/.built ## the API's chart library and docs UIs from npm (locked)
+
+setup: .venv/.synced web-assets ## install uv, every Python package and the API's web assets (locked)
 
 lint: setup ## ruff lint and format check, hadolint on the Dockerfiles
 	$(UV) run --no-sync ruff check $(wildcard $(PY_SOURCES))
@@ -65,4 +86,4 @@ bench: setup ## every benchmark of BENCHMARKS.md at full size (BENCH_ARGS=--quic
 	$(UV) run --no-sync python -m bench $(BENCH_ARGS)
 
 clean: ## remove local run artefacts
-	rm -rf .demo .uv .uv-bootstrap.log lake spark-warehouse .pytest_cache .mypy_cache .ruff_cache infra/cdk.out
+	rm -rf .demo .uv .uv-bootstrap.log lake spark-warehouse $(API_WEB)/node_modules $(API_VENDOR) .pytest_cache .mypy_cache .ruff_cache infra/cdk.out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import importlib
 import json
 import sys
@@ -150,3 +152,26 @@ def test_the_lambda_module_does_not_import_duckdb_for_athena() -> None:
         timeout=60,
     )
     assert out.stdout.split() == ["True", "False", "False"]
+
+
+def test_the_chart_page_and_its_files_through_api_gateway(handler: Handler) -> None:
+    from sma_api.assets import CHART_LIBRARY, STATIC_DIR
+
+    page = handler(http_api_event("/tickers/BTC%2FUSD/chart", "start=2025-01-12"), LambdaContext())
+    assert page["statusCode"] == 200
+    assert page["headers"]["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page["headers"]["content-security-policy"]
+    assert 'data-ticker="BTC/USD"' in page["body"]
+    library = handler(http_api_event(f"/static/{CHART_LIBRARY}"), LambdaContext())
+    assert library["statusCode"] == 200
+    assert "javascript" in library["headers"]["content-type"]
+    assert not library["isBase64Encoded"]
+    assert library["body"] == (STATIC_DIR / CHART_LIBRARY).read_text(encoding="utf-8")
+    # Gzipped for a browser that asks, which API Gateway gets as base64.
+    event = http_api_event(f"/static/{CHART_LIBRARY}", headers={"accept-encoding": "gzip"})
+    packed = handler(event, LambdaContext())
+    assert (packed["headers"]["content-encoding"], packed["isBase64Encoded"]) == ("gzip", True)
+    assert gzip.decompress(base64.b64decode(packed["body"])).decode() == library["body"]
+    docs = handler(http_api_event("/docs"), LambdaContext())
+    assert docs["statusCode"] == 200
+    assert "/static/vendor/swagger-ui-dist/swagger-ui-bundle.js" in docs["body"]

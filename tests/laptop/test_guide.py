@@ -52,3 +52,8 @@ def test_ready_text_names_every_route_and_the_sql_command() -> None:
     lines = ready_text("localhost:8000", ".demo/lake", "BTCUSD")
     assert "   curl localhost:8000/tickers/BTCUSD/sma" in lines
     assert lines[-1] == f'   uv run sma-sql --lake .demo/lake "{EXAMPLE_QUERY}"'
+
+
+def test_ready_text_points_at_the_chart_page() -> None:
+    lines = ready_text("localhost:8000", ".demo/lake", "ETHUSD")
+    assert any(line.startswith("   open localhost:8000/tickers/ETHUSD/chart") for line in lines)

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 # Provided by every Python Lambda runtime; shipping our own copies only adds cold-start weight.
 RUNTIME_PROVIDED: Final[tuple[str, ...]] = ("boto3", "botocore", "s3transfer", "jmespath")
 LAMBDA_PLATFORM: Final[str] = "aarch64-manylinux2014"
+# The API's browser files (chart library, docs UIs): git-ignored, built by `make web-assets`.
+API_WEB_ASSETS: Final[Path] = API_PACKAGE / "static" / "vendor"
 
 
 def locked_requirements() -> str:
@@ -53,6 +55,16 @@ def install_bundle(output_dir: Path, python_version: str) -> None:
         )  # fmt: skip
     # Console scripts of the dependencies: nothing on Lambda runs them.
     shutil.rmtree(output_dir / "bin", ignore_errors=True)
+    copy_sources(output_dir)
+
+
+def copy_sources(output_dir: Path) -> None:
+    """Our packages as source, with the API's built browser files; never a bundle without them."""
+    if not any(API_WEB_ASSETS.rglob("*.js")):
+        raise RuntimeError(
+            f"{API_WEB_ASSETS} holds no built files: run `make web-assets` before bundling, "
+            "or the chart and docs pages answer 503 on Lambda"
+        )
     for package in (SMA_PACKAGE, API_PACKAGE):
         shutil.copytree(
             package,

@@ -6,6 +6,7 @@ dependency on the thread pool, one thread hop per dependency per request.
 
 from __future__ import annotations
 
+from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -25,6 +26,12 @@ async def get_clock(request: Request) -> RefreshClock:
     return clock
 
 
+async def get_static_dir(request: Request) -> FilePath:
+    """The folder the app serves under /static (its pages' files and the vendored npm files)."""
+    static_dir: FilePath = request.app.state.static_dir
+    return static_dir
+
+
 async def get_ticker(
     ticker: Annotated[
         str,
@@ -41,3 +48,4 @@ async def get_ticker(
 Service = Annotated[SmaService, Depends(get_service)]
 Clock = Annotated[RefreshClock, Depends(get_clock)]
 Ticker = Annotated[str, Depends(get_ticker)]
+StaticDir = Annotated[FilePath, Depends(get_static_dir)]

@@ -2,29 +2,42 @@
 
 `uvicorn --factory sma_api.main:create_app` serves it; `create_app(settings, store)` builds one
 for tests or for the Lambda handler. Importing this module reads no settings and opens no store.
+Besides the JSON routes it serves the chart page and the API docs, with their browser files under
+/static (see `assets`).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from sma.tickers import InvalidTicker
+from sma_api.assets import STATIC_DIR, STATIC_URL, VENDOR_FILES, missing
 from sma_api.cache import RefreshClock, TTLCache
 from sma_api.config import Settings, get_settings
 from sma_api.errors import BackendUnavailable, InvalidRange, TickerNotFound
-from sma_api.routes import health, tickers
+from sma_api.routes import chart, docs, health, tickers
 from sma_api.service import SmaService
 from sma_api.store import SmaStore, build_store
 
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, store: SmaStore | None = None) -> FastAPI:
-    """An app over `store`, or over the store `settings` (default: the environment) describe."""
+def create_app(
+    settings: Settings | None = None,
+    store: SmaStore | None = None,
+    static_dir: Path = STATIC_DIR,
+) -> FastAPI:
+    """An app over `store`, or over the store `settings` (default: the environment) describe.
+
+    `static_dir` holds the pages' browser files (tests point it elsewhere).
+    """
     settings = settings or get_settings()
     store = store or build_store(settings)
     clock = RefreshClock(settings.refresh_minute, settings.refresh_grace_seconds)
@@ -34,6 +47,9 @@ def create_app(settings: Settings | None = None, store: SmaStore | None = None) 
         title="crypto-sma",
         summary="Exact simple moving averages (10/30/60/100 ticks) and crossover signals.",
         version="0.1.0",
+        # Served by `routes.docs` from /static: FastAPI's own pages load them from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock
@@ -42,6 +58,18 @@ def create_app(settings: Settings | None = None, store: SmaStore | None = None) 
     )
     app.include_router(tickers.router)
     app.include_router(health.router)
+    app.include_router(chart.router)
+    app.include_router(docs.router)
+    app.state.static_dir = static_dir
+    # Compressed for browsers that ask: the chart library is 198 KB as is, 62 KB gzipped.
+    static_files = GZipMiddleware(StaticFiles(directory=static_dir), minimum_size=1024)
+    app.mount(STATIC_URL, static_files, name="static")
+    absent = missing(static_dir, *VENDOR_FILES)
+    if absent:
+        logger.warning(
+            "web assets not built (%s): the chart and docs pages answer 503; run make web-assets",
+            ", ".join(absent),
+        )
     _add_error_handlers(app, retry_after=settings.retry_after_seconds)
     return app
 
