@@ -10,6 +10,16 @@ UV ?= $(shell command -v uv 2>/dev/null || { python3 -m pip install --quiet uv >
 	python3 -c 'import uv; print(uv.find_uv_bin())'; })
 PY_SOURCES := libs services infra/src bench tests
 
+# The job's forkless local file system (services/glue_job/README.md): one Java class, compiled
+# against pyspark's own Hadoop jar into a git-ignored jar that Spark sessions started here load.
+JAVAC ?= javac
+JAR ?= jar
+FORKLESS_FS_SOURCE := services/glue_job/java/sma/etl/hadoop/ForklessRawLocalFileSystem.java
+FORKLESS_FS_BUILD := services/glue_job/build
+FORKLESS_FS_JAR := $(FORKLESS_FS_BUILD)/forkless-fs.jar
+HADOOP_API_JAR = $(UV) run --no-sync python -c 'import glob, os, pyspark; \
+	print(max(glob.glob(os.path.join(os.path.dirname(pyspark.__file__), "jars", "hadoop-client-api-*.jar"))))'
+
 .PHONY: help setup lint typecheck pytest test demo bench soak clean
 
 help: ## list the targets
@@ -19,7 +29,14 @@ help: ## list the targets
 	$(UV) sync --locked --all-packages --all-extras
 	@touch $@
 
-setup: .venv/.synced ## install uv and every Python package (locked)
+$(FORKLESS_FS_JAR): $(FORKLESS_FS_SOURCE) .venv/.synced
+	@command -v $(JAVAC) >/dev/null || { echo "$(JAVAC) not found: the job's local file system needs a JDK (e.g. openjdk-17-jdk-headless)" >&2; exit 1; }
+	rm -rf $(FORKLESS_FS_BUILD)/classes
+	@# Java 8 bytecode loads on every JVM Spark 3.5 supports.
+	$(JAVAC) --release 8 -Xlint:-options -cp "$$($(HADOOP_API_JAR))" -d $(FORKLESS_FS_BUILD)/classes $(FORKLESS_FS_SOURCE)
+	$(JAR) cf $@.tmp -C $(FORKLESS_FS_BUILD)/classes . && mv $@.tmp $@
+
+setup: .venv/.synced $(FORKLESS_FS_JAR) ## install uv and every Python package (locked), build the job's Java class
 
 lint: setup ## ruff lint and format check
 	$(UV) run --no-sync ruff check $(wildcard $(PY_SOURCES))
@@ -43,4 +60,5 @@ bench: setup ## every benchmark of BENCHMARKS.md at full size (BENCH_ARGS=--quic
 	$(UV) run --no-sync python -m bench $(BENCH_ARGS)
 
 clean: ## remove local run artefacts
-	rm -rf .demo lake spark-warehouse .pytest_cache .mypy_cache .ruff_cache infra/cdk.out
+	rm -rf .demo lake spark-warehouse .pytest_cache .mypy_cache .ruff_cache infra/cdk.out \
+		$(FORKLESS_FS_BUILD)
