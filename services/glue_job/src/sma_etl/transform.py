@@ -173,7 +173,7 @@ class Transformed:
     rejected: DataFrame  # the window's rejected ticks, raw, with their reason
 
     def __iter__(self) -> Iterator[DataFrame]:
-        """Unpacks as ``rows, rejected``."""
+        """Unpacks as ``rows, rejected``, the pair callers that need no counts take."""
         return iter((self.rows, self.rejected))
 
     @contextmanager
