@@ -14,14 +14,24 @@ UV_LOCAL := .uv/bin/uv
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(UV_LOCAL))
 PY_SOURCES := libs services apps infra/src bench tests tools
 
-# The uv that `make setup` would use (the bootstrap test reads it).
-uv-path: | $(filter $(UV_LOCAL),$(UV))
-	@echo $(UV)
+# The job's forkless local file system (services/glue_job/README.md): one Java class, compiled
+# against pyspark's own Hadoop jar into a git-ignored jar that Spark sessions started here load.
+JAVAC ?= javac
+JAR ?= jar
+FORKLESS_FS_SOURCE := services/glue_job/java/sma/etl/hadoop/ForklessRawLocalFileSystem.java
+FORKLESS_FS_BUILD := services/glue_job/build
+FORKLESS_FS_JAR := $(FORKLESS_FS_BUILD)/forkless-fs.jar
+HADOOP_API_JAR = $(UV) run --no-sync python -c 'import glob, os, pyspark; \
+	print(max(glob.glob(os.path.join(os.path.dirname(pyspark.__file__), "jars", "hadoop-client-api-*.jar"))))'
 
 .PHONY: help uv-path setup web-assets lint typecheck packages pytest test demo bench soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+# The uv that `make setup` would use (the bootstrap test reads it).
+uv-path: | $(filter $(UV_LOCAL),$(UV))
+	@echo $(UV)
 
 $(UV_LOCAL):
 	@$(BOOTSTRAP_PYTHON) -m venv .uv >/dev/null 2>.uv-bootstrap.log && \
@@ -47,6 +57,13 @@ API_WEB_FILES := lightweight-charts/dist/lightweight-charts.standalone.productio
 	swagger-ui-dist/LICENSE redoc/bundles/redoc.standalone.js \
 	redoc/bundles/redoc.standalone.js.LICENSE.txt redoc/LICENSE
 
+$(FORKLESS_FS_JAR): $(FORKLESS_FS_SOURCE) .venv/.synced
+	@command -v $(JAVAC) >/dev/null || { echo "$(JAVAC) not found: the job's local file system needs a JDK (e.g. openjdk-17-jdk-headless)" >&2; exit 1; }
+	rm -rf $(FORKLESS_FS_BUILD)/classes
+	@# Java 8 bytecode loads on every JVM Spark 3.5 supports.
+	$(JAVAC) --release 8 -Xlint:-options -cp "$$($(HADOOP_API_JAR))" -d $(FORKLESS_FS_BUILD)/classes $(FORKLESS_FS_SOURCE)
+	$(JAR) cf $@.tmp -C $(FORKLESS_FS_BUILD)/classes . && mv $@.tmp $@
+
 $(API_VENDOR)/.built: $(API_WEB)/package.json $(API_WEB)/package-lock.json
 	cd $(API_WEB) && npm ci --omit=peer --ignore-scripts --no-audit --no-fund
 	rm -rf $(API_VENDOR)
@@ -57,7 +74,7 @@ $(API_VENDOR)/.built: $(API_WEB)/package.json $(API_WEB)/package-lock.json
 
 web-assets: $(API_VENDOR)/.built ## the API's chart library and docs UIs from npm (locked)
 
-setup: .venv/.synced web-assets ## install uv, every Python package and the API's web assets (locked)
+setup: .venv/.synced $(FORKLESS_FS_JAR) web-assets ## install uv, every Python package (locked), the job's Java class and the API's web assets
 
 lint: setup ## ruff lint and format check, hadolint on the Dockerfiles
 	$(UV) run --no-sync ruff check $(wildcard $(PY_SOURCES))
@@ -86,4 +103,5 @@ bench: setup ## every benchmark of BENCHMARKS.md at full size (BENCH_ARGS=--quic
 	$(UV) run --no-sync python -m bench $(BENCH_ARGS)
 
 clean: ## remove local run artefacts
-	rm -rf .demo .uv .uv-bootstrap.log lake spark-warehouse $(API_WEB)/node_modules $(API_VENDOR) .pytest_cache .mypy_cache .ruff_cache infra/cdk.out
+	rm -rf .demo .uv .uv-bootstrap.log lake spark-warehouse $(API_WEB)/node_modules $(API_VENDOR) \
+		.pytest_cache .mypy_cache .ruff_cache infra/cdk.out $(FORKLESS_FS_BUILD)

@@ -8,7 +8,7 @@ beside it under the same machine load:
 - ``checksum``: Hadoop's default local file system (``LocalFileSystem``: a ``.crc`` per file);
 - ``raw``: ``RawLocalFileSystem``, the job's file system before the fix (no ``.crc``);
 - ``raw-umask``: the same with ``fs.permissions.umask-mode=022`` (does a umask spare the chmod?);
-- ``forkless``: ``sma_etl.local_fs`` (permissions set in process), what the job uses now;
+- ``forkless``: ``sma_etl.forkless_fs`` (permissions set in process), what the job uses now;
 - ``forkless-v2``: the same with the v2 file output committer;
 - ``forkless-fscache``: the same with Hadoop's FileSystem cache on (the job turns it off);
 - ``arrow``: the partition files written by pyarrow from ``mapInArrow`` on the executors, into
@@ -63,9 +63,9 @@ _FS_KEYS: Final = (
 
 
 def variant_conf(name: str) -> dict[str, str]:
-    from sma_etl import local_fs
+    from sma_etl import forkless_fs
 
-    forkless = local_fs.spark_conf()
+    forkless = forkless_fs.spark_conf()
     if name.startswith("forkless") and not forkless:
         raise SystemExit("the forkless file system needs a JDK with javac")
     table: dict[str, dict[str, str]] = {
@@ -122,7 +122,7 @@ def _session(variant: str) -> SparkSession:
     from sma_etl import spark as job_spark
 
     conf: dict[str, str] = {
-        **job_spark.LOCAL_CONF,
+        **job_spark.SINGLE_MACHINE_CONF,
         **{f"spark.hadoop.{k}": v for k, v in job_spark.HADOOP_CONF.items()},
     }
     for key in _FS_KEYS:

@@ -6,7 +6,7 @@ import pytest
 
 from sma.errors import SettingsError
 from sma_etl.catalog import CatalogTarget
-from sma_etl.glue_entry import job_options, parse_job_args
+from sma_etl.glue_entry import glue_arguments, job_options
 from sma_etl.settings import load_settings
 from sma_etl.window import Window
 
@@ -29,8 +29,12 @@ def test_glue_arguments_become_settings_and_glue_extras_are_ignored() -> None:
         "--TICKERS", "BTC/USD, ETH/USD,,BTC/USD",
         "--DISCOVER_TICKERS=false",
     ]  # fmt: skip
-    assert parse_job_args(argv)["enable-metrics"] == ""
-    settings = load_settings(job_options(argv), env={}, now=NOW)
+    args = glue_arguments(argv)
+    assert (args["JOB_NAME"], args["job_bookmark_option"]) == (
+        "CryptoHourlyETLJob",
+        "job-bookmark-disable",
+    )
+    settings = load_settings(job_options(args), env={}, now=NOW)
     assert settings.table == "Ticks"
     assert settings.output == "s3://lake-bucket/processed-data"
     assert settings.tickers == ("BTC/USD", "ETH/USD")

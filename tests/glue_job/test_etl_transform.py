@@ -1,9 +1,10 @@
-"""The pure transform on real Spark: raw ticks in, lake rows and rejected ticks out."""
+"""The pure transform on real Spark: raw ticks in, lake rows, rejected ticks and counts out."""
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -58,10 +59,10 @@ def assert_matches_reference(rows: list[dict[str, Any]], bids: list[float]) -> N
 def test_smas_are_null_below_n_ticks_and_match_the_reference_from_n(spark: SparkSession) -> None:
     bids = [f"{100 + (i * 37 % 23) / 7:.12f}" for i in range(110)]
     items = [item("BTC/USD", START + timedelta(minutes=i), b) for i, b in enumerate(bids)]
-    rows_df, rejected = transform(raw_frame(spark, items), *MICROS)
-    rows = [r.asDict() for r in rows_df.orderBy("last_refreshed").collect()]
+    result = transform(raw_frame(spark, items), *MICROS)
+    rows = [r.asDict() for r in result.rows.orderBy("last_refreshed").collect()]
 
-    assert rejected.count() == 0
+    assert result.rejected.count() == 0
     assert len(rows) == 110
     for n in WINDOWS:
         column = sma_column(n)
@@ -72,7 +73,8 @@ def test_smas_are_null_below_n_ticks_and_match_the_reference_from_n(spark: Spark
 
 def test_output_has_exactly_the_lake_columns_and_types(spark: SparkSession) -> None:
     items = [item("eth-usd", START + timedelta(minutes=61), "3265.574951171875", None)]
-    rows_df, _ = transform(raw_frame(spark, items), *MICROS)
+    result = transform(raw_frame(spark, items), *MICROS)
+    rows_df = result.rows
     assert [(f.name, f.dataType) for f in rows_df.schema.fields] == [
         (f.name, f.dataType) for f in lake_schema().fields
     ]
@@ -80,6 +82,7 @@ def test_output_has_exactly_the_lake_columns_and_types(spark: SparkSession) -> N
     (row,) = rows_df.collect()
     assert (row["ticker"], row["date"].isoformat(), row["hour"]) == ("ETHUSD", "2025-01-13", "03")
     assert row["ask_price"] is None
+    assert result.count_ticks().ask_price_nulled == 1  # written, without its ask
     assert row["last_refreshed"] == datetime(2025, 1, 13, 3, 1)  # session time zone is UTC
 
 
@@ -87,8 +90,8 @@ def test_history_feeds_the_smas_but_only_window_rows_come_out(spark: SparkSessio
     when = [START + timedelta(minutes=m) for m in range(-120, 125)]
     bids = [f"{1 + i / 1000:.3f}" for i in range(len(when))]
     items = [item("DOGE/USD", w, b) for w, b in zip(when, bids, strict=True)]
-    rows_df, _ = transform(raw_frame(spark, items), *MICROS)
-    rows = [r.asDict() for r in rows_df.orderBy("last_refreshed").collect()]
+    result = transform(raw_frame(spark, items), *MICROS)
+    rows = [r.asDict() for r in result.rows.orderBy("last_refreshed").collect()]
     inside = [w for w in when if START <= w < END]
     assert [r["last_refreshed"] for r in rows] == [w.replace(tzinfo=None) for w in inside]
     assert rows[0]["sma_100"] is not None
@@ -110,9 +113,9 @@ def test_malformed_ticks_come_out_apart_and_leave_the_others_unchanged(
         # malformed history is not this window's to count
         item("BTC/USD", START - timedelta(minutes=1), "-"),
     ]
-    rows_df, rejected = transform(raw_frame(spark, good + bad), *MICROS)
-    reasons = sorted(r[REASON] for r in rejected.collect())
-    assert reasons == sorted(
+    result = transform(raw_frame(spark, good + bad), *MICROS)
+    reasons = Counter(r[REASON] for r in result.rejected.collect())
+    assert reasons == Counter(
         [
             "missing_bid_price",
             "non_numeric_bid_price",
@@ -123,8 +126,12 @@ def test_malformed_ticks_come_out_apart_and_leave_the_others_unchanged(
             "invalid_ticker",
         ]
     )
-    rows = [r.asDict() for r in rows_df.orderBy("last_refreshed").collect()]
+    rows = [r.asDict() for r in result.rows.orderBy("last_refreshed").collect()]
     assert len(rows) == 40
+    counts = result.count_ticks()
+    assert (counts.items_read, counts.lookback_items) == (48, 1)
+    assert counts.rejected == reasons  # the malformed history is not among them
+    assert (counts.clean_in_window, counts.ask_price_nulled) == (40, 0)
     assert_matches_reference(rows, [float(g[2]) for g in good])  # type: ignore[arg-type]
 
 
@@ -132,6 +139,9 @@ def test_duplicates_keep_one_tick_chosen_by_raw_text(spark: SparkSession) -> Non
     when = START + timedelta(minutes=5)
     items = [item("btc-usd", when, "2"), item("BTC/USD", when, "1"), item("BTC_USD", when, "3")]
     for ordering in (items, items[::-1]):
-        rows_df, _ = transform(raw_frame(spark, ordering), *MICROS)
-        (row,) = rows_df.collect()
+        result = transform(raw_frame(spark, ordering), *MICROS)
+        (row,) = result.rows.collect()
         assert (row["ticker"], row["bid_price"]) == ("BTCUSD", 1.0)
+    # The run counts the two spellings dropped as duplicates: clean in the window, not written.
+    assert result.count_ticks().clean_in_window == 3
+    assert result.count_rows() == {("BTCUSD", date(2025, 1, 13), "02"): 1}

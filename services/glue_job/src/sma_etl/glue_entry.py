@@ -6,16 +6,17 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from sma.errors import SettingsError
+from sma_etl.glue_args import resolve_options
 from sma_etl.settings import ENV_NAMES, load_settings
 
 log = logging.getLogger(__name__)
 
-# The job arguments the job reads; Glue adds others (--JOB_ID, --JOB_RUN_ID, --JOB_NAME,
-# --TempDir, --job-bookmark-option, ...), which are ignored.
+# The job arguments the job reads, each optional (the environment variable of the same name is
+# the fallback). Glue's own arguments parse as Glue parses them; any others are ignored.
 JOB_ARGUMENTS: Final[tuple[str, ...]] = (
     *ENV_NAMES,
     "START",
@@ -26,35 +27,21 @@ JOB_ARGUMENTS: Final[tuple[str, ...]] = (
     "CHUNK_HOURS",
     "WRITE_REJECTED",
 )
+# Glue passes the job's name; Job.init takes it.
+JOB_NAME: Final = "JOB_NAME"
 
 
-def parse_job_args(argv: Sequence[str]) -> dict[str, str]:
-    """Every ``--KEY value`` (or ``--KEY=value``) pair in `argv`; a key without value maps to ''."""
-    found: dict[str, str] = {}
-    index = 0
-    while index < len(argv):
-        token = argv[index]
-        index += 1
-        if not token.startswith("--"):
-            continue  # a stray value (Glue passes none, but a person might)
-        key, equals, value = token[2:].partition("=")
-        if not equals:
-            if index < len(argv) and not argv[index].startswith("--"):
-                value = argv[index]
-                index += 1
-            else:
-                value = ""
-        found[key] = value
-    return found
+def glue_arguments(argv: Sequence[str]) -> dict[str, str | None]:
+    """Glue's arguments and the job's, resolved as Glue resolves them (``sma_etl.glue_args``)."""
+    return resolve_options(argv, optional=(*JOB_ARGUMENTS, JOB_NAME))
 
 
-def job_options(argv: Sequence[str]) -> dict[str, str | None]:
-    """The job's own settings among `argv`; empty values count as not given."""
-    args = parse_job_args(argv)
+def job_options(args: Mapping[str, str | None]) -> dict[str, str | None]:
+    """The job's own settings among resolved `args`; empty values count as not given."""
     return {name: (args.get(name) or None) for name in JOB_ARGUMENTS}
 
 
-def _glue_job(args: dict[str, str]) -> Any:
+def _glue_job(args: dict[str, str | None]) -> Any:
     """Glue's Job object when running on Glue (awsglue importable), else None."""
     try:
         from awsglue.context import GlueContext
@@ -63,7 +50,7 @@ def _glue_job(args: dict[str, str]) -> Any:
     except ImportError:
         return None
     job = Job(GlueContext(SparkContext.getOrCreate()))
-    job.init(args.get("JOB_NAME", "sma-etl"), args)
+    job.init(args.get(JOB_NAME) or "sma-etl", args)
     return job
 
 
@@ -74,9 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    raw = list(sys.argv[1:] if argv is None else argv)
     try:
-        settings = load_settings(job_options(raw))
+        args = glue_arguments(sys.argv[1:] if argv is None else argv)
+        settings = load_settings(job_options(args))
     except SettingsError as error:
         log.error("bad job arguments: %s", error)
         raise SystemExit(2) from None
@@ -86,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sma_etl.run import run
     from sma_etl.spark import build_session
 
-    job = _glue_job(parse_job_args(raw))
+    job = _glue_job(args)
     # On Glue, under spark-submit (which sets PYSPARK_GATEWAY_PORT) or beside a running
     # session: join it. Run as a plain script elsewhere: start a local one.
     running = (

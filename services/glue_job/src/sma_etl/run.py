@@ -8,21 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sma.schema import PARTITION_KEY_NAMES
 from sma_etl.catalog import glue_client, register_partitions
 from sma_etl.settings import Settings
 from sma_etl.sink import Partition, lake_uri, write_partitions, write_rejected
-from sma_etl.source import LOOKBACK_COLUMN, SourceConfig, discover_tickers, read_ticks
-from sma_etl.transform import (
-    IN_WINDOW,
-    REASON,
-    clean_ticks,
-    compute_smas,
-    dedupe_ticks,
-    lake_rows,
-    parse_ticks,
-    rejected_ticks,
-)
+from sma_etl.source import SourceConfig, discover_tickers, read_ticks
+from sma_etl.transform import transform
 from sma_etl.window import Window, iso
 
 if TYPE_CHECKING:
@@ -104,62 +94,38 @@ def run_window(
     summary: RunSummary,
 ) -> None:
     """Process one window (a chunk of the run's) and add what it did to `summary`."""
-    from pyspark import StorageLevel
-    from pyspark.sql import functions as sf
-
     clock = _Clock(summary)
-    source = source_config(settings)
-    start_micros, end_micros = _micros(window)
     raw = read_ticks(
-        spark, source, tickers, first_key=window.start_key(), last_key=window.last_key()
+        spark,
+        source_config(settings),
+        tickers,
+        first_key=window.start_key(),
+        last_key=window.last_key(),
     )
-    # Persisted so the table is read once, however many actions follow.
-    parsed = parse_ticks(raw, start_micros, end_micros).persist(StorageLevel.MEMORY_AND_DISK)
-    counts = (
-        parsed.groupBy(LOOKBACK_COLUMN, REASON, IN_WINDOW)
-        .agg(
-            sf.count(sf.lit(1)).alias("n"),
-            sf.sum(
-                sf.when(sf.col("ask_price").isNull() & sf.col(REASON).isNull(), 1).otherwise(0)
-            ).alias("no_ask"),
-        )
-        .collect()
-    )
-    clean_in_window = 0
-    for row in counts:
-        summary.items_read += row["n"]
-        if row[LOOKBACK_COLUMN]:
-            summary.lookback_items += row["n"]
-        elif row[REASON] is not None:
-            summary.rows_rejected[row[REASON]] += row["n"]
-        if row[IN_WINDOW]:
-            clean_in_window += row["n"]
-            summary.ask_price_nulled += row["no_ask"]
-    clock.lap("read")
+    result = transform(raw, *_micros(window))
+    with result.cached():
+        ticks = result.count_ticks()  # the first action: reads the source
+        summary.items_read += ticks.items_read
+        summary.lookback_items += ticks.lookback_items
+        summary.rows_rejected.update(ticks.rejected)
+        summary.ask_price_nulled += ticks.ask_price_nulled
+        clock.lap("read")
 
-    rows = lake_rows(compute_smas(dedupe_ticks(clean_ticks(parsed)))).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
-    written = rows.groupBy(*PARTITION_KEY_NAMES).count().collect()
-    partitions = [Partition(r["ticker"], r["date"], r["hour"]) for r in written]
-    rows_written = sum(r["count"] for r in written)
-    summary.rows_written += rows_written
-    summary.duplicates += clean_in_window - rows_written
-    summary.partitions.extend(partitions)
-    clock.lap("compute")
+        per_partition = result.count_rows()
+        partitions = [Partition(*key) for key in per_partition]
+        rows_written = sum(per_partition.values())
+        summary.rows_written += rows_written
+        summary.duplicates += ticks.clean_in_window - rows_written
+        summary.partitions.extend(partitions)
+        clock.lap("compute")
 
-    if partitions:
-        write_partitions(rows, settings.output)
-    window_rejected = sum(
-        row["n"] for row in counts if row[REASON] is not None and not row[LOOKBACK_COLUMN]
-    )
-    if window_rejected and settings.write_rejected:
-        name = f"{iso(window.start)}_{iso(window.end)}"
-        summary.rejected_locations.append(
-            write_rejected(rejected_ticks(parsed), settings.output, name)
-        )
-    rows.unpersist()
-    parsed.unpersist()
+        if partitions:
+            write_partitions(result.rows, settings.output)
+        if ticks.rejected and settings.write_rejected:
+            name = f"{iso(window.start)}_{iso(window.end)}"
+            summary.rejected_locations.append(
+                write_rejected(result.rejected, settings.output, name)
+            )
     clock.lap("write")
 
     if settings.catalog is not None and partitions:

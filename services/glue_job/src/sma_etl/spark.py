@@ -1,4 +1,4 @@
-"""The Spark session: small-machine local settings, or the session Glue already runs."""
+"""The Spark session: one this process starts on this machine, or the one Glue already runs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from sma_etl import local_fs
+from sma_etl import forkless_fs
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -25,13 +25,14 @@ HADOOP_CONF: dict[str, str] = {
     "parquet.summary.metadata.level": "NONE",
 }
 
-# Local only: the raw local file system writes no .crc checksum file beside each data file.
-LOCAL_CONF: dict[str, str] = {
+# Sessions this process starts itself (`master` local[N]): one small machine, no UI. Their
+# file:// writes go through the forkless raw local file system (``forkless_fs``): no .crc
+# checksum file beside each data file, no chmod process per file.
+SINGLE_MACHINE_CONF: dict[str, str] = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.driver.memory": "2g",
     "spark.sql.adaptive.enabled": "true",
-    "spark.hadoop.fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
     "spark.hadoop.fs.file.impl.disable.cache": "true",
     "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
     "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
@@ -51,9 +52,8 @@ def build_session(
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
         builder = builder.master(master)
         for key, value in {
-            **LOCAL_CONF,
-            # The same raw file system, minus a forked chmod process per written file.
-            **local_fs.spark_conf(),
+            **SINGLE_MACHINE_CONF,
+            **forkless_fs.spark_conf(),
             **{f"spark.hadoop.{k}": v for k, v in HADOOP_CONF.items()},
         }.items():
             builder = builder.config(key, value)

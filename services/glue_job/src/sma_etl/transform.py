@@ -1,11 +1,18 @@
-"""The pure part of the job: raw ticks in, lake rows out. No I/O, no configuration reads."""
+"""The pure part of the job: raw ticks in, lake rows out. No I/O, no configuration reads.
+
+``transform`` is the one chain: the run and the tests both go through it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
-from sma.schema import ALL_COLUMNS
+from sma.schema import ALL_COLUMNS, PARTITION_KEY_NAMES
 from sma.windows import WINDOWS, sma_column
 from sma_etl.columns import spark_type
 from sma_etl.source import LOOKBACK_COLUMN, RAW_COLUMNS
@@ -142,8 +149,87 @@ def lake_rows(ticks: DataFrame) -> DataFrame:
     )
 
 
-def transform(raw: DataFrame, start_micros: int, end_micros: int) -> tuple[DataFrame, DataFrame]:
-    """Raw ticks to (lake rows of the window, rejected ticks of the window)."""
+# (ticker, date, hour) of a lake partition.
+PartitionKey = tuple[str, date, str]
+
+
+@dataclass(frozen=True, slots=True)
+class TickCounts:
+    """What one window's ticks came to."""
+
+    items_read: int  # every tick read, lookback included
+    lookback_items: int
+    rejected: Counter[str]  # the window's malformed ticks, by reason
+    clean_in_window: int  # before duplicates are dropped
+    ask_price_nulled: int  # clean ticks of the window whose ask price was unusable
+
+
+@dataclass(frozen=True, slots=True)
+class Transformed:
+    """What the chain makes of one window's raw ticks. Lazy: nothing runs until counted."""
+
+    parsed: DataFrame  # every tick read, judged (``parse_ticks``)
+    rows: DataFrame  # the window's lake rows
+    rejected: DataFrame  # the window's rejected ticks, raw, with their reason
+
+    def __iter__(self) -> Iterator[DataFrame]:
+        """Unpacks as ``rows, rejected``, the pair callers that need no counts take."""
+        return iter((self.rows, self.rejected))
+
+    @contextmanager
+    def cached(self) -> Iterator[Transformed]:
+        """Keep judged ticks and lake rows cached while counting and writing them.
+
+        Judged ticks first, so the lake rows are computed from the cached ticks; the source is
+        then read once, however many actions follow.
+        """
+        from pyspark import StorageLevel
+
+        self.parsed.persist(StorageLevel.MEMORY_AND_DISK)
+        self.rows.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            yield self
+        finally:
+            self.rows.unpersist()
+            self.parsed.unpersist()
+
+    def count_ticks(self) -> TickCounts:
+        """Ticks read, from history, rejected by reason, and clean in the window (one job)."""
+        from pyspark.sql import functions as sf
+
+        no_ask = sf.col("ask_price").isNull() & sf.col(REASON).isNull()
+        groups = (
+            self.parsed.groupBy(LOOKBACK_COLUMN, REASON, IN_WINDOW)
+            .agg(
+                sf.count(sf.lit(1)).alias("n"),
+                sf.sum(sf.when(no_ask, 1).otherwise(0)).alias("no_ask"),
+            )
+            .collect()
+        )
+        items = lookback = clean_in_window = ask_nulled = 0
+        rejected: Counter[str] = Counter()
+        for group in groups:
+            items += group["n"]
+            if group[LOOKBACK_COLUMN]:
+                lookback += group["n"]
+            elif group[REASON] is not None:
+                rejected[group[REASON]] += group["n"]
+            if group[IN_WINDOW]:
+                clean_in_window += group["n"]
+                ask_nulled += group["no_ask"]
+        return TickCounts(items, lookback, rejected, clean_in_window, ask_nulled)
+
+    def count_rows(self) -> dict[PartitionKey, int]:
+        """Lake rows per partition (ticker, date, hour)."""
+        counted = self.rows.groupBy(*PARTITION_KEY_NAMES).count().collect()
+        return {(r["ticker"], r["date"], r["hour"]): r["count"] for r in counted}
+
+
+def transform(raw: DataFrame, start_micros: int, end_micros: int) -> Transformed:
+    """Raw ticks (history and window) to the window's lake rows and rejected ticks.
+
+    The window is ``[start_micros, end_micros)`` in UTC microseconds.
+    """
     parsed = parse_ticks(raw, start_micros, end_micros)
     rows = lake_rows(compute_smas(dedupe_ticks(clean_ticks(parsed))))
-    return rows, rejected_ticks(parsed)
+    return Transformed(parsed=parsed, rows=rows, rejected=rejected_ticks(parsed))

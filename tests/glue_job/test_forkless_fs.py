@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from sma_etl import local_fs
+from sma_etl import forkless_fs
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -32,11 +32,16 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-def test_local_sessions_write_through_the_forkless_file_system(spark: SparkSession) -> None:
-    assert local_fs.forkless_classpath() is not None, "this machine has a JDK: the class compiles"
+def test_sessions_started_here_write_through_the_forkless_file_system(spark: SparkSession) -> None:
     configured = spark.sparkContext._jsc.hadoopConfiguration().get("fs.file.impl")
-    assert configured == local_fs.CLASS_NAME
-    assert local_fs.spark_conf()["spark.hadoop.fs.file.impl"] == local_fs.CLASS_NAME
+    assert configured == forkless_fs.CLASS_NAME
+    assert forkless_fs.spark_conf()["spark.driver.extraClassPath"] == str(forkless_fs.jar_path())
+
+
+def test_a_missing_jar_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(forkless_fs.JAR_ENV, str(tmp_path / "forkless-fs.jar"))
+    with pytest.raises(forkless_fs.ForklessFsNotBuilt, match="make setup"):
+        forkless_fs.spark_conf()
 
 
 def test_files_and_folders_get_the_same_modes_as_with_hadoops_own(
