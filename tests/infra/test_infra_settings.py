@@ -95,6 +95,8 @@ def test_context_strings_are_converted() -> None:
         ("ATHENA_BYTES_SCANNED_CUTOFF", "1000"),
         ("ALERT_EMAIL", "not-an-address"),
         ("GLUE_VERSION", "4.0"),
+        ("GLUE_JOB_NAME", "J" * 53),
+        ("GLUE_JOB_NAME", "hourly job"),
         ("GLUE_JOB_TIMEOUT_MINUTES", "0"),
         ("GLUE_JOB_TIMEOUT_MINUTES", "120"),
         ("API_RESERVED_CONCURRENCY", "0"),

@@ -57,7 +57,9 @@ class InfraSettings(BaseSettings):
     # Point the stack at a bucket that already exists instead of creating one.
     use_existing_bucket: bool = False
 
-    glue_job_name: str = names.GLUE_JOB
+    # Also names the failure rule `<job>-failed-runs`, which EventBridge limits to 64 of these
+    # characters.
+    glue_job_name: str = Field(default=names.GLUE_JOB, pattern=r"^[A-Za-z0-9_.-]{1,52}$")
     glue_version: str = Field(default="5.1", pattern=r"^\d+\.\d+$")
     glue_execution_class: Literal["STANDARD", "FLEX"] = "STANDARD"
     glue_script_path: Path = GLUE_ENTRY_SCRIPT
