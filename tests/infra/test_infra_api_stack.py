@@ -113,7 +113,11 @@ def test_routes_are_exactly_the_paths_the_app_serves(tmp_path: Any) -> None:
     }
     ticker_paths = {p for p in served if p.startswith("/tickers/")}
     assert ticker_paths, "the app serves no /tickers/... path: the query route is dead"
-    assert served - ticker_paths == set(PLAIN_ROUTES)
+    assert served - ticker_paths == set(PLAIN_ROUTES), (
+        "route each path the app serves in infra/src/sma_infra/api_stack.py: an exact path in "
+        "PLAIN_ROUTES; a path with parameters or a mounted folder needs a {proxy+} route with "
+        "its own throttle"
+    )
     assert QUERY_ROUTE == "/tickers/{proxy+}"
     assert not [p for p in PLAIN_ROUTES if "{" in p]
 

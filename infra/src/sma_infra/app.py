@@ -22,8 +22,9 @@ from sma_infra.settings import InfraSettings, load_settings
 
 GLUE_STACK: Final[str] = "GlueSMAStack"
 API_STACK: Final[str] = "SmaApiStack"
-# CDK's own switch for which stacks bundle their assets (the CLI sets it to the stacks a
-# command selects); only the infrastructure tests empty it, through build_app.
+# CDK's own switch for which stacks bundle their assets. The CLI sets it: every stack for
+# synth, diff and deploy (only the named ones with --exclusively), none for other commands.
+# The infrastructure tests empty it through build_app(skip_bundling=True).
 BUNDLING_STACKS: Final[str] = "aws:cdk:bundling-stacks"
 # The former offline-synth switch. A synth without the bundle must never reach a deploy, so
 # the CLI's app refuses it instead of quietly ignoring it.
