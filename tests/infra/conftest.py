@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from infra_templates import BASE_CONTEXT, VARIANT_CONTEXT, Synthesised, synthesise
+from infra_templates import (
+    BASE_CONTEXT,
+    HOST_PLATFORM,
+    VARIANT_CONTEXT,
+    Synthesised,
+    synthesise,
+    synthesise_api,
+)
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +47,18 @@ def variant_glue(variant_app: Synthesised) -> Any:
 @pytest.fixture(scope="session")
 def variant_api(variant_app: Synthesised) -> Any:
     return variant_app.template("SmaApiStack")
+
+
+@pytest.fixture(scope="session")
+def bundled_api(tmp_path_factory: pytest.TempPathFactory) -> Synthesised:
+    """SmaApiStack synthesised with its Lambda bundle, built for this machine.
+
+    The same CDK local bundling and recipe as ``cdk deploy``: same lock, same code, same
+    Python; only the platform tag is this machine's, so the test can import what was built.
+    """
+    return synthesise_api(
+        BASE_CONTEXT,
+        tmp_path_factory.mktemp("cdk-bundled"),
+        skip_bundling=False,
+        bundle_platform=HOST_PLATFORM,
+    )

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+import platform
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-GLUE: Final[str] = "GlueSMAStack"
+from sma_infra.lambda_bundle import LAMBDA_PLATFORM
 
-# The defaults a user gets with only the two required values set; bundling is skipped so the
-# tests never reach PyPI (the bundle itself is tested through its inputs).
+GLUE: Final[str] = "GlueSMAStack"
+API: Final[str] = "SmaApiStack"
+# The platform tag uv installs wheels for on this machine (the bundle test imports them here).
+HOST_PLATFORM: Final[str] = f"{platform.machine()}-manylinux2014"
+
+# The defaults a user gets with only the two required values set. The two shared apps are
+# synthesised without the Lambda bundle (build_app(skip_bundling=True), which only tests
+# can ask for); test_infra_bundle.py builds the bundle itself.
 BASE_CONTEXT: dict[str, object] = {
     "DYNAMO_TABLE_NAME": "DataConsumerTable",
     "S3_BUCKET_NAME": "crypto-sma-test-lake",
-    "SMA_SKIP_BUNDLING": True,
 }
 # Every non-default switch at once: an existing bucket, Flex, discovery, alert e-mail, ...
 VARIANT_CONTEXT: dict[str, object] = {
@@ -23,6 +29,7 @@ VARIANT_CONTEXT: dict[str, object] = {
     "USE_EXISTING_BUCKET": True,
     "GLUE_EXECUTION_CLASS": "FLEX",
     "GLUE_VERSION": "5.0",
+    "GLUE_JOB_TIMEOUT_MINUTES": 30,
     "DISCOVER_TICKERS": "true",
     "ALERT_EMAIL": "alerts@example.com",
     "TICKERS": "BTC/USD,SOL-USD",
@@ -30,8 +37,11 @@ VARIANT_CONTEXT: dict[str, object] = {
     "GLUE_DATABASE_NAME": "other_db",
     "GLUE_TABLE_NAME": "other_table",
     "ATHENA_BYTES_SCANNED_CUTOFF": 50_000_000,
-    "API_THROTTLE_RATE": 5,
-    "API_THROTTLE_BURST": 10,
+    "API_THROTTLE_RATE": 3,
+    "API_THROTTLE_BURST": 6,
+    "API_QUERY_THROTTLE_RATE": 1,
+    "API_QUERY_THROTTLE_BURST": 2,
+    "API_RESERVED_CONCURRENCY": "none",
 }
 
 
@@ -49,18 +59,68 @@ class Synthesised:
         return Template.from_json(self.templates[stack])
 
 
-def synthesise(context: Mapping[str, object], outdir: Path) -> Synthesised:
+def synthesise(
+    context: Mapping[str, object],
+    outdir: Path,
+    *,
+    skip_bundling: bool = True,
+    bundle_platform: str = LAMBDA_PLATFORM,
+) -> Synthesised:
+    """Both stacks as ``cdk synth`` writes them (cdk-nag included)."""
     from sma_infra.app import build_app
     from sma_infra.settings import load_settings
 
     settings = load_settings(context, env_file=None)
-    app = build_app(settings, outdir=outdir)
+    app = build_app(
+        settings, outdir=outdir, skip_bundling=skip_bundling, bundle_platform=bundle_platform
+    )
+    return _synthesised(app, outdir)
+
+
+def synthesise_api(
+    context: Mapping[str, object],
+    outdir: Path,
+    *,
+    skip_bundling: bool,
+    bundle_platform: str = LAMBDA_PLATFORM,
+) -> Synthesised:
+    """SmaApiStack alone, as the app builds it (no cdk-nag): for the bundle and its hash."""
+    from aws_cdk import App
+
+    from sma_infra.api_stack import SmaApiStack
+    from sma_infra.app import API_STACK, BUNDLING_STACKS, FEATURE_FLAGS
+    from sma_infra.settings import load_settings
+
+    cdk_context = {**FEATURE_FLAGS, **({BUNDLING_STACKS: []} if skip_bundling else {})}
+    app = App(outdir=str(outdir), context=cdk_context)
+    SmaApiStack(
+        app,
+        API_STACK,
+        settings=load_settings(context, env_file=None),
+        bundle_platform=bundle_platform,
+    )
+    return _synthesised(app, outdir)
+
+
+def _synthesised(app: Any, outdir: Path) -> Synthesised:
     assembly = app.synth()
     templates = {
         stack.stack_name: json.loads(Path(stack.template_full_path).read_text())
         for stack in assembly.stacks
     }
     return Synthesised(app=app, outdir=outdir, templates=templates)
+
+
+def lambda_asset(app: Synthesised, stack: str = API) -> dict[str, Any]:
+    """The Lambda code's entry in the stack's asset manifest (the zip-packaged folder)."""
+    manifest = json.loads((app.outdir / f"{stack}.assets.json").read_text())
+    [asset] = [a for a in manifest["files"].values() if a["source"]["packaging"] == "zip"]
+    return dict(asset)
+
+
+def lambda_s3_key(app: Synthesised, stack: str = API) -> str:
+    [function] = resources(app.templates[stack], "AWS::Lambda::Function").values()
+    return str(function["Properties"]["Code"]["S3Key"])
 
 
 def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk import aws_lambda as lambda_
 from infra_templates import Synthesised, only, resources
 
-from sma_infra.paths import API_SERVICE
+from sma_infra.api_stack import PLAIN_ROUTES, QUERY_ROUTE, STATIC_ROUTE
 
 API = "SmaApiStack"
 
@@ -27,19 +26,17 @@ def text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def test_function_runs_the_handler_on_arm64_with_the_newest_python() -> None:
-    newest = max(
-        (r for r in lambda_.Runtime.ALL if r.name.startswith("python3.")),
-        key=lambda r: tuple(int(p) for p in r.name.removeprefix("python").split(".")),
-    )
-    assert newest.name == "python3.14"
+def route_keys(app: Synthesised) -> list[str]:
+    routes = resources(app.templates[API], "AWS::ApiGatewayV2::Route").values()
+    return sorted(r["Properties"]["RouteKey"] for r in routes)
 
 
 def test_function_properties(default_app: Synthesised) -> None:
     props = function(default_app)
     assert props["Handler"] == "sma_api.lambda_handler.handler"
-    assert props["Runtime"] == "python3.14"
+    assert props["Runtime"] == "python3.11"
     assert props["Architectures"] == ["arm64"]
+    assert props["MemorySize"] == 1024
     assert props["Timeout"] < 30  # inside API Gateway's 30 s integration limit
     assert props["Environment"]["Variables"] == {
         "SMA_BACKEND": "athena",
@@ -48,6 +45,14 @@ def test_function_properties(default_app: Synthesised) -> None:
         "GLUE_TABLE_NAME": "crypto_sma_table",
     }
     assert "LoggingConfig" in props
+
+
+def test_function_concurrency_is_reserved_and_capped(
+    default_app: Synthesised, variant_app: Synthesised
+) -> None:
+    assert function(default_app)["ReservedConcurrentExecutions"] == 5
+    # API_RESERVED_CONCURRENCY=none: the account's own quota is the cap.
+    assert "ReservedConcurrentExecutions" not in function(variant_app)
 
 
 def test_function_environment_follows_the_catalog_names(variant_app: Synthesised) -> None:
@@ -93,43 +98,85 @@ def test_http_api_routes_only_get_and_allows_cors_get(default_app: Synthesised) 
     assert api["ProtocolType"] == "HTTP"
     assert api["CorsConfiguration"]["AllowMethods"] == ["GET"]
     assert api["CorsConfiguration"]["AllowOrigins"] == ["*"]
-    routes = sorted(
-        r["Properties"]["RouteKey"]
-        for r in resources(template, "AWS::ApiGatewayV2::Route").values()
+    assert route_keys(default_app) == sorted(
+        f"GET {path}" for path in (*PLAIN_ROUTES, STATIC_ROUTE, QUERY_ROUTE)
     )
-    assert routes == ["GET /", "GET /{proxy+}"]
 
 
-def test_stage_throttles_and_writes_access_logs(
+def served_paths(routes: Any) -> set[str]:
+    """Every path of the routes, also inside included routers (which FastAPI may keep nested)."""
+    paths: set[str] = set()
+    for route in routes:
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            paths |= served_paths(nested.routes)
+        elif isinstance(getattr(route, "path", None), str):
+            paths.add(route.path)
+    return paths
+
+
+def test_routes_are_exactly_the_paths_the_app_serves(tmp_path: Any) -> None:
+    """No catch-all: an unrouted path is a free 404 at API Gateway, and only the ticker
+    route, which carries its own throttle, can reach the endpoints that start queries."""
+    from sma_api.config import Settings
+    from sma_api.main import create_app
+
+    app = create_app(Settings(SMA_BACKEND="duckdb", SMA_LAKE_PATH=tmp_path))
+    served = set(app.openapi()["paths"]) | served_paths(app.routes)
+    ticker_paths = {p for p in served if p.startswith("/tickers/")}
+    assert ticker_paths, "the app serves no /tickers/... path: the query route is dead"
+    # A mounted folder (the static files) is one route entry with the folder's path.
+    static = STATIC_ROUTE.removesuffix("/{proxy+}")
+    assert static in served, "the app no longer mounts its static files: drop STATIC_ROUTE"
+    assert served - ticker_paths - {static} == set(PLAIN_ROUTES), (
+        "route each path the app serves in infra/src/sma_infra/api_stack.py: an exact path in "
+        "PLAIN_ROUTES; a path with parameters or a mounted folder needs a {proxy+} route with "
+        "its own throttle"
+    )
+    assert QUERY_ROUTE == "/tickers/{proxy+}"
+    assert not [p for p in PLAIN_ROUTES if "{" in p]
+
+
+def test_stage_throttles_every_route_and_the_query_route_lower(
     default_app: Synthesised, variant_app: Synthesised
 ) -> None:
     template = default_app.templates[API]
+    [stage_id] = resources(template, "AWS::ApiGatewayV2::Stage")
+    stage = template["Resources"][stage_id]
+    props = stage["Properties"]
+    assert props["StageName"] == "$default"
+    assert props["AutoDeploy"] is True
+    assert props["DefaultRouteSettings"]["ThrottlingRateLimit"] == 5
+    assert props["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 10
+    assert props["RouteSettings"] == {
+        f"GET {QUERY_ROUTE}": {"ThrottlingRateLimit": 2, "ThrottlingBurstLimit": 5}
+    }
+    # Route settings name a route key: the route must exist before the stage is updated.
+    [query_route] = [
+        k
+        for k, r in resources(template, "AWS::ApiGatewayV2::Route").items()
+        if r["Properties"]["RouteKey"] == f"GET {QUERY_ROUTE}"
+    ]
+    assert query_route in stage["DependsOn"]
+    variant = only(variant_app.templates[API], "AWS::ApiGatewayV2::Stage")
+    assert variant["DefaultRouteSettings"] == {"ThrottlingRateLimit": 3, "ThrottlingBurstLimit": 6}
+    assert variant["RouteSettings"] == {
+        f"GET {QUERY_ROUTE}": {"ThrottlingRateLimit": 1, "ThrottlingBurstLimit": 2}
+    }
+
+
+def test_stage_writes_access_logs(default_app: Synthesised) -> None:
+    template = default_app.templates[API]
     stage = only(template, "AWS::ApiGatewayV2::Stage")
-    assert stage["StageName"] == "$default"
-    assert stage["AutoDeploy"] is True
-    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == 50
-    assert stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 100
     log_groups = resources(template, "AWS::Logs::LogGroup")
     destination = stage["AccessLogSettings"]["DestinationArn"]
     assert destination["Fn::GetAtt"][0] in log_groups
     log_format = json.loads(stage["AccessLogSettings"]["Format"])
     assert log_format["requestId"] == "$context.requestId"
     assert log_format["status"] == "$context.status"
-    variant = only(variant_app.templates[API], "AWS::ApiGatewayV2::Stage")
-    assert variant["DefaultRouteSettings"]["ThrottlingRateLimit"] == 5
-    assert variant["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 10
 
 
 def test_url_is_an_output(default_app: Synthesised) -> None:
     template = default_app.templates[API]
     [api_id] = resources(template, "AWS::ApiGatewayV2::Api")
     assert template["Outputs"]["ApiUrl"]["Value"] == {"Fn::GetAtt": [api_id, "ApiEndpoint"]}
-
-
-def test_skip_bundling_switch_is_set_inside_the_app(default_app: Synthesised) -> None:
-    # The CLI refuses aws:-prefixed context on its command line, so the app sets it itself.
-    assert default_app.app.node.try_get_context("aws:cdk:bundling-stacks") == []
-    manifest = json.loads((default_app.outdir / f"{API}.assets.json").read_text())
-    [code] = [a for a in manifest["files"].values() if a["source"]["packaging"] == "zip"]
-    # Skipped bundling leaves the asset pointing at the unbuilt source folder.
-    assert code["source"]["path"] == str(API_SERVICE)

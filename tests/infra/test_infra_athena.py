@@ -13,7 +13,7 @@ def test_athena_workgroup_enforces_engine_3_encryption_and_a_scan_cutoff(
     config = workgroup["WorkGroupConfiguration"]
     assert config["EnforceWorkGroupConfiguration"] is True
     assert config["EngineVersion"] == {"SelectedEngineVersion": "Athena engine version 3"}
-    assert config["BytesScannedCutoffPerQuery"] == 1024**3
+    assert config["BytesScannedCutoffPerQuery"] == 100_000_000
     result = config["ResultConfiguration"]
     assert result["OutputLocation"] == "s3://crypto-sma-test-lake/athena-results/"
     assert result["EncryptionConfiguration"] == {"EncryptionOption": "SSE_S3"}

@@ -10,13 +10,20 @@ def test_key_rotates_and_lets_cloudwatch_logs_encrypt_only_the_glue_job_logs(
 ) -> None:
     key = only(default_app.templates[GLUE], "AWS::KMS::Key")
     assert key["EnableKeyRotation"] is True
-    assert key["PendingWindowInDays"] == 7
     [logs] = [s for s in key["KeyPolicy"]["Statement"] if s.get("Sid") == "GlueJobLogsEncryption"]
     assert rendered(logs["Principal"]["Service"]) == 'logs.{"Ref": "AWS::Region"}.amazonaws.com'
     context = rendered(logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"])
     assert context.endswith(":log-group:/aws-glue/jobs/*")
 
 
-def test_key_is_destroyed_with_the_stack(default_app: Synthesised) -> None:
-    [key] = resources(default_app.templates[GLUE], "AWS::KMS::Key").values()
-    assert key["DeletionPolicy"] == "Delete"
+def test_the_key_outlives_the_log_groups_it_encrypts(default_app: Synthesised) -> None:
+    # Glue creates the job's log groups itself, so no teardown deletes them; they stay
+    # encrypted with the key named by the security configuration, which must stay too.
+    template = default_app.templates[GLUE]
+    config = only(template, "AWS::Glue::SecurityConfiguration")["EncryptionConfiguration"]
+    assert config["CloudWatchEncryption"]["CloudWatchEncryptionMode"] == "SSE-KMS"
+    [key_id] = config["CloudWatchEncryption"]["KmsKeyArn"]["Fn::GetAtt"][:1]
+    key = resources(template, "AWS::KMS::Key")[key_id]
+    assert key["DeletionPolicy"] == "Retain"
+    assert key["UpdateReplacePolicy"] == "Retain"
+    assert not resources(template, "AWS::Logs::LogGroup")

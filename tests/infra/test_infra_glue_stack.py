@@ -31,8 +31,17 @@ LOGICAL_IDS: Final[dict[str, str]] = {
     "JobFailedRuleED837D6E": "AWS::Events::Rule",
     "WorkGroup": "AWS::Athena::WorkGroup",
 }
-# The stateful resources a teardown or a replacement must leave in place.
-RETAINED: Final[frozenset[str]] = frozenset({"AccessLogBucketDA470295", "DataBucketE3889A50"})
+# The stateful resources a teardown or a replacement must leave in place: the buckets, and the
+# key the Glue log groups (created by Glue, so outside the stack) stay encrypted with.
+RETAINED: Final[frozenset[str]] = frozenset(
+    {
+        "AccessLogBucketDA470295",
+        "AccessLogBucketPolicyF52D2D01",
+        "DataBucketE3889A50",
+        "DataBucketPolicy3231C704",
+        "EncryptionKey1B843E66",
+    }
+)
 # With an existing bucket and an alert e-mail: no buckets, one subscription more.
 VARIANT_ONLY: Final[dict[str, str]] = {
     "AlertTopicalertsexamplecom6946C72F": "AWS::SNS::Subscription",
@@ -50,7 +59,9 @@ def test_every_resource_keeps_its_logical_id_and_type(
     assert {k: r["Type"] for k, r in variant.items()} == expected
 
 
-def test_the_buckets_outlive_the_stack_and_a_replacement(default_app: Synthesised) -> None:
+def test_the_buckets_and_the_key_outlive_the_stack_and_a_replacement(
+    default_app: Synthesised,
+) -> None:
     found = default_app.templates[GLUE]["Resources"]
     retained = {k for k, r in found.items() if r.get("DeletionPolicy") == "Retain"}
     assert retained == RETAINED
@@ -65,6 +76,7 @@ def test_outputs_name_what_the_api_and_operators_look_up(default_app: Synthesise
         "GlueJobName": "CryptoHourlyETLJob",
         "AthenaWorkGroup": "crypto-sma",
         "AlertTopicArn": {"Ref": "AlertTopic2720D535"},
+        "EncryptionKeyArn": {"Fn::GetAtt": ["EncryptionKey1B843E66", "Arn"]},
     }
 
 

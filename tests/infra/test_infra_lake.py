@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from typing import Any
+
 from infra_templates import GLUE, Synthesised, only, resources
 
 from sma.schema import DATA_COLUMNS, PARTITION_KEYS, Column
+
+
+def references(value: Any) -> Iterator[str]:
+    """The logical ID of every Ref and Fn::GetAtt in a template value."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref" and isinstance(inner, str):
+                yield inner
+            elif key == "Fn::GetAtt":
+                yield inner[0] if isinstance(inner, list) else str(inner).split(".")[0]
+            else:
+                yield from references(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from references(inner)
 
 
 def as_column(column: Column) -> dict[str, str]:
@@ -95,5 +114,24 @@ def test_existing_bucket_is_used_not_created(variant_app: Synthesised) -> None:
     template = variant_app.templates[GLUE]
     assert not resources(template, "AWS::S3::Bucket")
     assert only(template, "AWS::Glue::Job")["DefaultArguments"]["--S3_BUCKET_NAME"] == (
+        "crypto-sma-test-lake"
+    )
+
+
+def test_existing_bucket_is_the_redeploy_path(variant_app: Synthesised) -> None:
+    """After a teardown (or a failed first deploy) the retained bucket still holds the name:
+    USE_EXISTING_BUCKET=true redeploys over it. Everything finds it by name; nothing needs a
+    bucket resource of the stack."""
+    for stack, template in variant_app.templates.items():
+        assert "AWS::S3::Bucket" not in {r["Type"] for r in template["Resources"].values()}
+        # Every reference resolves inside the template: none is left to a bucket resource.
+        known = set(template["Resources"]) | set(template.get("Parameters", {}))
+        dangling = {t for t in references(template) if t not in known and "::" not in t}
+        assert dangling == set(), stack
+        assert "crypto-sma-test-lake" in json.dumps(template), stack
+    workgroup = only(variant_app.templates[GLUE], "AWS::Athena::WorkGroup")
+    location = workgroup["WorkGroupConfiguration"]["ResultConfiguration"]["OutputLocation"]
+    assert location == "s3://crypto-sma-test-lake/athena-results/"
+    assert variant_app.templates[GLUE]["Outputs"]["DataBucketName"]["Value"] == (
         "crypto-sma-test-lake"
     )

@@ -31,6 +31,21 @@ def test_defaults_match_the_seed_guide() -> None:
     assert settings.lake_location == "s3://crypto-sma-lake/processed-data/"
 
 
+def test_defaults_bound_the_job_and_the_api() -> None:
+    settings = load_settings(REQUIRED, env_file=None)
+    assert settings.glue_job_timeout_minutes == 15
+    assert settings.athena_bytes_scanned_cutoff == 100_000_000
+    assert (settings.api_throttle_rate, settings.api_throttle_burst) == (5, 10)
+    assert (settings.api_query_throttle_rate, settings.api_query_throttle_burst) == (2, 5)
+    assert settings.api_reserved_concurrency == 5
+
+
+@pytest.mark.parametrize("value", ["none", "None", ""])
+def test_reserved_concurrency_can_be_left_to_the_account(value: str) -> None:
+    settings = load_settings({**REQUIRED, "API_RESERVED_CONCURRENCY": value}, env_file=None)
+    assert settings.api_reserved_concurrency is None
+
+
 def test_missing_required_values_name_both_and_how_to_set_them() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({}, env_file=None)
@@ -79,6 +94,13 @@ def test_context_strings_are_converted() -> None:
         ("GLUE_DATABASE_NAME", "Bad-Name"),
         ("ATHENA_BYTES_SCANNED_CUTOFF", "1000"),
         ("ALERT_EMAIL", "not-an-address"),
+        ("GLUE_VERSION", "4.0"),
+        ("GLUE_JOB_NAME", "J" * 53),
+        ("GLUE_JOB_NAME", "hourly job"),
+        ("GLUE_JOB_TIMEOUT_MINUTES", "0"),
+        ("GLUE_JOB_TIMEOUT_MINUTES", "120"),
+        ("API_RESERVED_CONCURRENCY", "0"),
+        ("API_QUERY_THROTTLE_RATE", "0"),
     ],
 )
 def test_bad_values_fail_with_the_setting_named(name: str, value: str) -> None:

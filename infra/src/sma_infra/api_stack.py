@@ -5,7 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from aws_cdk import BundlingOptions, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import (
+    AssetHashType,
+    BundlingOptions,
+    CfnOutput,
+    CfnParameter,
+    CfnRule,
+    CfnRuleAssertion,
+    Duration,
+    Fn,
+    RemovalPolicy,
+    Stack,
+)
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_iam as iam
@@ -15,16 +26,36 @@ from constructs import Construct
 
 from sma_infra.arns import arn, bucket_arn, catalog_arns, lake_key_pattern
 from sma_infra.lake import ATHENA_RESULTS_PREFIX
-from sma_infra.lambda_bundle import LocalApiBundler
+from sma_infra.lambda_bundle import LAMBDA_PLATFORM, BundleRecipe, LocalApiBundler
 from sma_infra.nag import acknowledge
 from sma_infra.paths import API_SERVICE
 from sma_infra.settings import InfraSettings
 
-# Newest Python that this CDK release offers Lambda; the code supports >=3.11.
-RUNTIME: Final[lambda_.Runtime] = lambda_.Runtime.PYTHON_3_14
+# The Python the workspace is locked for and tested on (requires-python ==3.11): the lock
+# holds hashes for cp311 wheels only. Lambda supports it until 2027-06-30 (docs/deploy.md).
+RUNTIME: Final[lambda_.Runtime] = lambda_.Runtime.PYTHON_3_11
+ARCHITECTURE: Final[lambda_.Architecture] = lambda_.Architecture.ARM_64
+MEMORY_MB: Final[int] = 1024
 HANDLER: Final[str] = "sma_api.lambda_handler.handler"
 # API Gateway gives an integration at most 30 s; the function must answer (or fail) first.
 FUNCTION_TIMEOUT: Final[Duration] = Duration.seconds(28)
+# Every path the app serves, each its own route: a path API Gateway does not route gets a 404
+# there, never reaches Lambda and is not billed. Only QUERY_ROUTE varies with the request; it
+# carries the ticker endpoints, the only ones that can start a new Athena query per request.
+QUERY_ROUTE: Final[str] = "/tickers/{proxy+}"
+PLAIN_ROUTES: Final[tuple[str, ...]] = (
+    "/health",
+    "/tickers",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+)
+# The chart page's and docs pages' own files (sma_api.assets): fixed files, never a query.
+STATIC_ROUTE: Final[str] = "/static/{proxy+}"
+# A template synthesised without the Lambda bundle carries this rule, which CloudFormation
+# evaluates (and fails) before it creates or updates anything.
+UNBUNDLED_RULE: Final[str] = "RefuseUnbundledLambdaCode"
+UNBUNDLED_PARAMETER: Final[str] = "LambdaCodeBundled"
 ACCESS_LOG_FORMAT: Final[str] = json.dumps(
     {
         "requestId": "$context.requestId",
@@ -46,10 +77,17 @@ class SmaApiStack(Stack):
     """Read-only HTTP API over the Athena workgroup that GlueSMAStack creates."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, settings: InfraSettings, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: InfraSettings,
+        bundle_platform: str = LAMBDA_PLATFORM,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
+        self.recipe = BundleRecipe(RUNTIME.name.removeprefix("python"), bundle_platform)
         self.function_logs = logs.LogGroup(
             self,
             "FunctionLogs",
@@ -144,26 +182,19 @@ class SmaApiStack(Stack):
 
     def _function(self) -> lambda_.Function:
         settings = self.settings
-        python_version = RUNTIME.name.removeprefix("python")
-        code = lambda_.Code.from_asset(
-            str(API_SERVICE),
-            exclude=["**/__pycache__", "*.egg-info"],
-            bundling=BundlingOptions(
-                image=RUNTIME.bundling_image,
-                local=LocalApiBundler(python_version),
-                command=["false"],  # never runs: local bundling always succeeds or raises
-            ),
-        )
-        return lambda_.Function(
+        function = lambda_.Function(
             self,
             "Function",
             description="crypto-sma read API (FastAPI over Athena)",
             runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
+            architecture=ARCHITECTURE,
             handler=HANDLER,
-            code=code,
-            memory_size=1024,
+            code=self._code(),
+            memory_size=MEMORY_MB,
             timeout=FUNCTION_TIMEOUT,
+            # Caps the function's cost and its Athena queries in flight; unset, a flood could
+            # take the account's whole concurrency quota.
+            reserved_concurrent_executions=settings.api_reserved_concurrency,
             role=self.role,
             log_group=self.function_logs,
             environment={
@@ -172,6 +203,58 @@ class SmaApiStack(Stack):
                 "GLUE_DATABASE_NAME": settings.glue_database_name,
                 "GLUE_TABLE_NAME": settings.glue_table_name,
             },
+        )
+        acknowledge(
+            function,
+            "AwsSolutions-L1",
+            "Python 3.11 is the interpreter the workspace is locked for and tested on: the "
+            "bundle's wheels are hash-checked cp311 builds. Lambda supports python3.11 until "
+            "2027-06-30; the move to a newer Python is a relock and a test run, not an edit here.",
+        )
+        return function
+
+    def _code(self) -> lambda_.Code:
+        """The bundle as an asset whose hash covers every input of the bundle.
+
+        When CDK skips bundling for this stack (``cdk synth -e GlueSMAStack``, the tests), the
+        asset is the unbuilt source folder: it gets a hash of its own, never a bundle's, and
+        the template a rule that CloudFormation refuses, so it cannot be deployed.
+        """
+        bundled = self.bundling_required
+        if not bundled:
+            # "no" is the only value the parameter allows, and the rule wants "yes".
+            marker = CfnParameter(
+                self,
+                UNBUNDLED_PARAMETER,
+                type="String",
+                default="no",
+                allowed_values=["no"],
+                description="Is the Lambda code the built bundle? No: this template cannot be "
+                "deployed.",
+            )
+            CfnRule(
+                self,
+                UNBUNDLED_RULE,
+                assertions=[
+                    CfnRuleAssertion(
+                        assert_=Fn.condition_equals(marker.value_as_string, "yes"),
+                        assert_description=(
+                            "This template was synthesised without the Lambda bundle and cannot "
+                            "be deployed: run cdk deploy for SmaApiStack (or --all), which "
+                            "builds the bundle."
+                        ),
+                    )
+                ],
+            )
+        return lambda_.Code.from_asset(
+            str(API_SERVICE),
+            asset_hash_type=AssetHashType.CUSTOM,
+            asset_hash=self.recipe.fingerprint(bundled=bundled),
+            bundling=BundlingOptions(
+                image=RUNTIME.bundling_image,
+                local=LocalApiBundler(self.recipe),
+                command=["false"],  # never runs: local bundling always succeeds or raises
+            ),
         )
 
     def _http_api(self) -> tuple[apigw.HttpApi, apigw.HttpStage]:
@@ -191,7 +274,10 @@ class SmaApiStack(Stack):
         )
         integration = integrations.HttpLambdaIntegration("Api", self.function)
         # GET only: the API never changes state, so no other method reaches the function.
-        for path in ("/", "/{proxy+}"):
+        self.query_routes = http_api.add_routes(
+            path=QUERY_ROUTE, methods=[apigw.HttpMethod.GET], integration=integration
+        )
+        for path in (*PLAIN_ROUTES, STATIC_ROUTE):
             http_api.add_routes(path=path, methods=[apigw.HttpMethod.GET], integration=integration)
         for route in http_api.node.find_all():
             if isinstance(route, apigw.HttpRoute):
@@ -199,7 +285,8 @@ class SmaApiStack(Stack):
                     route,
                     "AwsSolutions-APIG4",
                     "The API serves public, read-only market statistics without user data; "
-                    "abuse is bounded by stage throttling and the Athena bytes-scanned cutoff.",
+                    "abuse is bounded by route throttles, reserved concurrency and the Athena "
+                    "bytes-scanned cutoff.",
                 )
         access_logs = logs.LogGroup(
             self,
@@ -222,4 +309,14 @@ class SmaApiStack(Stack):
         cfn_stage.access_log_settings = apigw.CfnStage.AccessLogSettingsProperty(
             destination_arn=access_logs.log_group_arn, format=ACCESS_LOG_FORMAT
         )
+        # The ticker routes get their own, lower limit: each of their requests may start a
+        # billed Athena query. The stage must be updated after the route exists.
+        cfn_stage.route_settings = {
+            f"GET {QUERY_ROUTE}": {
+                "ThrottlingRateLimit": settings.api_query_throttle_rate,
+                "ThrottlingBurstLimit": settings.api_query_throttle_burst,
+            }
+        }
+        for route in self.query_routes:
+            cfn_stage.node.add_dependency(route)
         return http_api, stage

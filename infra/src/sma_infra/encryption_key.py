@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
@@ -16,11 +16,13 @@ class EncryptionKey:
         self.key = kms.Key(
             stack,
             "EncryptionKey",
-            # The SNS target grants EventBridge use of this key for the encrypted alert topic.
+            # JobAlerts grants EventBridge use of this key for the encrypted alert topic.
             description="crypto-sma: Glue job logs and bookmarks, alert topic",
             enable_key_rotation=True,
-            removal_policy=RemovalPolicy.DESTROY,
-            pending_window=Duration.days(7),
+            # Glue creates the job's log groups itself, so a teardown leaves them, encrypted
+            # with this key: deleting the key would make those logs unreadable. It is kept,
+            # like the buckets, and deleted by hand once the logs are (docs/deploy.md).
+            removal_policy=RemovalPolicy.RETAIN,
         )
         self.key.add_to_resource_policy(
             iam.PolicyStatement(

@@ -24,7 +24,6 @@ from sma_infra.settings import InfraSettings
 
 WORKER_TYPE: Final[str] = "G.1X"
 NUMBER_OF_WORKERS: Final[int] = 2
-JOB_TIMEOUT_MINUTES: Final[int] = 60
 JOB_DESCRIPTION: Final[str] = "Hourly: DynamoDB ticks -> exact SMAs -> partitioned Parquet lake"
 
 
@@ -47,7 +46,7 @@ class GlueJob:
             glue_version=settings.glue_version,
             worker_type=WORKER_TYPE,
             number_of_workers=NUMBER_OF_WORKERS,
-            timeout=JOB_TIMEOUT_MINUTES,
+            timeout=settings.glue_job_timeout_minutes,
             # A failed hour is recomputed by the next run, which re-reads the look-back window.
             max_retries=0,
             execution_property=glue.CfnJob.ExecutionPropertyProperty(max_concurrent_runs=1),
@@ -58,14 +57,18 @@ class GlueJob:
 
 
 def job_arguments(settings: InfraSettings, *, code_url: str) -> dict[str, str]:
-    """Glue's switches plus the settings, under the names ``sma_etl.glue_entry`` reads."""
+    """Glue's switches plus the settings, under the names ``sma_etl.glue_entry`` reads.
+
+    Glue 5 logs every run in real time to ``/aws-glue/jobs/{output,error}``: the continuous
+    logging switches of Glue 4 and earlier (``--enable-continuous-cloudwatch-log``, ...) do not
+    apply, and the job reads the catalog through boto3, not Spark (no
+    ``--enable-glue-datacatalog``).
+    """
     return {
         "--job-language": "python",
         "--extra-py-files": code_url,
         "--enable-metrics": "true",
         "--enable-observability-metrics": "true",
-        "--enable-continuous-cloudwatch-log": "true",
-        "--enable-continuous-log-filter": "true",
         "--job-bookmark-option": "job-bookmark-disable",
         "--DYNAMO_TABLE_NAME": settings.dynamo_table_name,
         "--S3_BUCKET_NAME": settings.s3_bucket_name,
@@ -178,7 +181,7 @@ def _job_role(
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:"
         f"<AWS::AccountId>:log-group:{GLUE_LOG_GROUPS}]",
         "Glue derives its log group names from the security configuration and role at run "
-        "time (output, error and continuous logs); the grant stays under /aws-glue/jobs/.",
+        "time (output and error logs); the grant stays under /aws-glue/jobs/.",
     )
     acknowledge(
         role,

@@ -41,3 +41,5 @@ class GlueSMAStack(Stack):
         CfnOutput(self, "GlueJobName", value=settings.glue_job_name)
         CfnOutput(self, "AthenaWorkGroup", value=settings.athena_workgroup)
         CfnOutput(self, "AlertTopicArn", value=self.alerts.topic.topic_arn)
+        # Kept on teardown with the log groups it encrypts; note it to delete it later.
+        CfnOutput(self, "EncryptionKeyArn", value=self.encryption_key.key.key_arn)

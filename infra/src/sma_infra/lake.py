@@ -42,7 +42,7 @@ def _data_bucket(stack: Stack, settings: InfraSettings) -> s3.IBucket:
         ],
         removal_policy=RemovalPolicy.RETAIN,
     )
-    return s3.Bucket(
+    data = s3.Bucket(
         stack,
         "DataBucket",
         bucket_name=settings.s3_bucket_name,
@@ -68,6 +68,12 @@ def _data_bucket(stack: Stack, settings: InfraSettings) -> s3.IBucket:
         # The lake is the product's history; a stack teardown must not delete it.
         removal_policy=RemovalPolicy.RETAIN,
     )
+    # The policies (TLS only, log delivery) stay with their buckets, so a kept lake stays
+    # TLS-only, and a redeploy over it (USE_EXISTING_BUCKET) finds it as it was.
+    for bucket in (access_logs, data):
+        assert bucket.policy is not None
+        bucket.policy.apply_removal_policy(RemovalPolicy.RETAIN)
+    return data
 
 
 def _catalog(stack: Stack, settings: InfraSettings) -> tuple[glue.CfnDatabase, glue.CfnTable]:

@@ -21,6 +21,11 @@ from sma_infra.paths import GLUE_ENTRY_SCRIPT, REPO_ROOT
 
 DEFAULT_TICKERS: Final[str] = ",".join(names.DEFAULT_TICKERS)
 REQUIRED: Final[tuple[str, ...]] = ("DYNAMO_TABLE_NAME", "S3_BUCKET_NAME")
+# Glue 4.0 runs Python 3.10, which the code does not support.
+MIN_GLUE_VERSION: Final[tuple[int, int]] = (5, 0)
+# The job runs hourly with one run at a time: a longer timeout would let a hung run swallow
+# whole hours.
+MAX_GLUE_TIMEOUT_MINUTES: Final[int] = 60
 
 # S3 general purpose bucket naming rules, minus the rarely used dotted names.
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
@@ -52,21 +57,50 @@ class InfraSettings(BaseSettings):
     # Point the stack at a bucket that already exists instead of creating one.
     use_existing_bucket: bool = False
 
-    glue_job_name: str = names.GLUE_JOB
+    # Also names the failure rule `<job>-failed-runs`, which EventBridge limits to 64 of these
+    # characters.
+    glue_job_name: str = Field(default=names.GLUE_JOB, pattern=r"^[A-Za-z0-9_.-]{1,52}$")
     glue_version: str = Field(default="5.1", pattern=r"^\d+\.\d+$")
     glue_execution_class: Literal["STANDARD", "FLEX"] = "STANDARD"
     glue_script_path: Path = GLUE_ENTRY_SCRIPT
+    # A run takes about a minute; a hung one holds the single run slot until this timeout, and
+    # the hourly schedule can start the next run only once it has ended.
+    glue_job_timeout_minutes: int = Field(default=15, ge=1, le=MAX_GLUE_TIMEOUT_MINUTES)
 
     athena_workgroup: str = Field(default="crypto-sma", pattern=r"^[A-Za-z0-9._-]{1,128}$")
-    # Athena's floor is 10 MB; 1 GiB is far above what an hourly lake of a few tickers holds.
-    athena_bytes_scanned_cutoff: int = Field(default=1024**3, ge=10_000_000)
+    # Athena bills at least 10 MB a query and refuses a lower cutoff. The API's widest useful
+    # query (31 days of one ticker for /signals) reads a few MB; 100 MB holds about two years
+    # of one ticker's hourly files, and caps what a single request can cost.
+    athena_bytes_scanned_cutoff: int = Field(default=100_000_000, ge=10_000_000)
 
-    api_throttle_rate: float = Field(default=50.0, gt=0)
-    api_throttle_burst: int = Field(default=100, gt=0)
+    # Routes that cannot start a new Athena query per request (/health, /tickers, the docs):
+    # each is throttled to this rate and burst.
+    api_throttle_rate: float = Field(default=5.0, gt=0)
+    api_throttle_burst: int = Field(default=10, gt=0)
+    # GET /tickers/{proxy+}: each request with new parameters may start an Athena query.
+    api_query_throttle_rate: float = Field(default=2.0, gt=0)
+    api_query_throttle_burst: int = Field(default=5, gt=0)
+    # Concurrent executions reserved for (and capping) the API function; `none` reserves
+    # nothing, for accounts whose whole concurrency quota is the minimum of 10.
+    api_reserved_concurrency: int | None = Field(default=5, ge=1)
     api_cors_origins: str = "*"
 
-    # Synthesise without building the Lambda bundle (offline tests, template reviews).
-    sma_skip_bundling: bool = False
+    @field_validator("glue_version")
+    @classmethod
+    def _glue_runs_python_3_11(cls, value: str) -> str:
+        major, minor = (int(part) for part in value.split("."))
+        if (major, minor) < MIN_GLUE_VERSION:
+            raise ValueError(
+                "the job needs Python 3.11 and Glue 5 logging: use Glue 5.0 or newer, e.g. 5.1"
+            )
+        return value
+
+    @field_validator("api_reserved_concurrency", mode="before")
+    @classmethod
+    def _none_reserves_nothing(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in {"none", ""}:
+            return None
+        return value
 
     @field_validator("tickers")
     @classmethod
