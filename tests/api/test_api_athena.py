@@ -238,14 +238,13 @@ def test_history_sends_range_limit_and_order_as_parameters(athena: Athena, lake:
     assert [r.last_refreshed for r in rows] == [r["last_refreshed"] for r in expected]
     assert athena.recorded() == [
         (
-            sql.history_sql(TABLE_SQL, "desc"),
+            sql.history_sql(TABLE_SQL, "desc", 50),
             [
                 "'BTCUSD'",
                 "'2025-01-12'",
                 "'2025-01-13'",
                 "'2025-01-12 23:58:00.000000'",
                 "'2025-01-13 00:03:00.000000'",
-                "50",
             ],
         )
     ]

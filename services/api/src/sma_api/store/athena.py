@@ -105,8 +105,8 @@ class AthenaStore(SmaStore):
     def history(
         self, ticker: str, start: datetime, end: datetime, limit: int, order: Order
     ) -> list[SmaRow]:
-        params = sql.history_params(ticker, start, end, limit)
-        records = self._records(sql.history_sql(self._table, order), params)
+        params = sql.history_params(ticker, start, end)
+        records = self._records(sql.history_sql(self._table, order, limit), params)
         return [row_from_record(r) for r in records]
 
     def tickers(self) -> list[TickerLatest]:

@@ -93,8 +93,8 @@ class DuckDbStore(SmaStore):
         files = self._files_between(ticker, start, end)
         if not files:
             return []
-        params = sql.history_params(ticker, start, end, limit)
-        records = self._query(sql.history_sql(SOURCE, order), files, params)
+        params = sql.history_params(ticker, start, end)
+        records = self._query(sql.history_sql(SOURCE, order, limit), files, params)
         return [row_from_record(r) for r in records]
 
     def tickers(self) -> list[TickerLatest]:
