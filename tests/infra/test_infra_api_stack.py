@@ -8,6 +8,8 @@ from typing import Any
 from aws_cdk import aws_lambda as lambda_
 from infra_templates import Synthesised, only, resources
 
+from sma_api.config import Settings as ApiSettings
+from sma_api.store.athena import STOP_TIMEOUT_SECONDS
 from sma_infra.paths import API_SERVICE
 
 API = "SmaApiStack"
@@ -48,6 +50,15 @@ def test_function_properties(default_app: Synthesised) -> None:
         "GLUE_TABLE_NAME": "crypto_sma_table",
     }
     assert "LoggingConfig" in props
+
+
+def test_the_api_answers_before_the_function_times_out(default_app: Synthesised) -> None:
+    """The API's request deadline plus the stop of the query still running fit in the Lambda
+    timeout: a slow Athena gives the client 503 with Retry-After, not API Gateway's error."""
+    props = function(default_app)
+    settings = ApiSettings(**props["Environment"]["Variables"])
+    answered_by = settings.request_deadline_seconds + STOP_TIMEOUT_SECONDS
+    assert answered_by + 0.5 <= props["Timeout"]
 
 
 def test_function_environment_follows_the_catalog_names(variant_app: Synthesised) -> None:
