@@ -1,5 +1,5 @@
 """Fixtures of the API tests: the lake (see api_lake), TestClients over real DuckDB, and the
-local Athena (tests.support.athena_service) over the same lake for the Athena store."""
+Athena store on the local Athena (tests.support.athena_service) over the same lake."""
 
 from __future__ import annotations
 
@@ -17,9 +17,7 @@ from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.base import SmaStore
 from sma_api.store.duckdb_store import DuckDbStore
-from tests.support.athena_service import AthenaService
-
-ATHENA_WORKGROUP = "crypto-sma-test"
+from tests.support.athena_service import DEFAULT_WORKGROUP, AthenaService
 
 
 @pytest.fixture(scope="session")
@@ -60,24 +58,6 @@ def client(make_client: AppFactory) -> TestClient:
 
 
 @pytest.fixture
-def athena_for(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AthenaService]]:
-    """Start a local Athena over a lake folder; the store's boto3 clients find it by the standard
-    variable AWS_ENDPOINT_URL_ATHENA, as they would find any Athena endpoint."""
-    started: list[AthenaService] = []
-
-    def start(root: Path, **options: Any) -> AthenaService:
-        options.setdefault("workgroups", [ATHENA_WORKGROUP])
-        service = AthenaService(root, **options).start()
-        started.append(service)
-        monkeypatch.setenv("AWS_ENDPOINT_URL_ATHENA", service.url)
-        return service
-
-    yield start
-    for service in started:
-        service.close()
-
-
-@pytest.fixture
 def athena_service(athena_for: Callable[..., AthenaService], lake: Lake) -> AthenaService:
     """The local Athena over the session's lake."""
     return athena_for(lake.root)
@@ -91,7 +71,7 @@ def make_athena_store() -> Callable[..., AthenaStore]:
         settings: dict[str, Any] = {
             "database": names.GLUE_DATABASE,
             "table": names.GLUE_TABLE,
-            "workgroup": ATHENA_WORKGROUP,
+            "workgroup": DEFAULT_WORKGROUP,
             "region": "us-east-1",
             "poll_seconds": 0.01,
             "timeout_seconds": 10.0,

@@ -69,6 +69,7 @@ TERMINAL: Final = frozenset({SUCCEEDED, FAILED, CANCELLED})
 MAX_RESULTS: Final = 1000  # GetQueryResults' MaxResults: 1..1000
 MAX_QUERY_LENGTH: Final = 262_144  # StartQueryExecution's QueryString
 CATALOG: Final = "awsdatacatalog"
+DEFAULT_WORKGROUP: Final = "primary"  # the workgroup every Athena account has
 ENGINE: Final = {
     "SelectedEngineVersion": "AUTO",
     "EffectiveEngineVersion": "Athena engine version 3",
@@ -382,7 +383,8 @@ class LakeEngine:
         self._con.execute(f"CREATE SCHEMA {_quote(database)}")
         self._lock = threading.Lock()
 
-    def run(self, query: str, names: list[str] | None) -> Result:
+    def run(self, query: str, labels: list[str] | None) -> Result:
+        """Run `query` (DuckDB SQL) over the lake as it is now; `labels` name its columns."""
         with self._lock:
             self._refresh()
             cursor = self._con.execute(query)
@@ -391,7 +393,7 @@ class LakeEngine:
         columns = [
             column_info(name, kind)
             for name, (_, kind) in zip(
-                names or [n.lower() for n, _ in described], described, strict=True
+                labels or [n.lower() for n, _ in described], described, strict=True
             )
         ]
         kinds = [c["Type"] for c in columns]
@@ -408,17 +410,14 @@ class LakeEngine:
         partitions: list[tuple[str, date, str]] = []
         files: list[str] = []
         for ticker_dir in _folders(self.lake, "ticker"):
+            ticker = ticker_dir.name.partition("=")[2]
             for date_dir in _folders(ticker_dir, "date"):
                 try:
                     day = date.fromisoformat(date_dir.name.partition("=")[2])
                 except ValueError:
                     continue
                 for hour_dir in _folders(date_dir, "hour"):
-                    ticker, hour = (
-                        ticker_dir.name.partition("=")[2],
-                        hour_dir.name.partition("=")[2],
-                    )
-                    partitions.append((ticker, day, hour))
+                    partitions.append((ticker, day, hour_dir.name.partition("=")[2]))
                     files += sorted(
                         str(f)
                         for f in hour_dir.iterdir()
@@ -480,7 +479,7 @@ class AthenaService:
         *,
         database: str = names.GLUE_DATABASE,
         table: str = names.GLUE_TABLE,
-        workgroups: Iterable[str] = ("primary",),
+        workgroups: Iterable[str] = (DEFAULT_WORKGROUP,),
         output_location: str = "s3://sma-athena-results/",
         running_polls: int = 1,
     ) -> None:

@@ -51,6 +51,10 @@ class QueryTimedOut(Exception):
     """Raised on the worker to stop waiting for a query the request gave up on."""
 
 
+# The query the current worker thread runs, so its client's calls can check on it.
+_on_worker = threading.local()
+
+
 @dataclass
 class _Flight:
     """One query on its way: its Athena id once started, and whether the request gave up on it."""
@@ -118,6 +122,9 @@ class AthenaStore(SmaStore):
             config=Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 3}),
         )
         self._client = cast("AthenaClient", self._connection.client)
+        # Before every HTTP attempt (botocore's retries too): nothing more for a query the
+        # request gave up on. Stops go through their own client.
+        self._client.meta.events.register("before-send.athena", _refuse_abandoned)
         self._stopper: AthenaClient = self._connection.session.client(
             "athena",
             region_name=self._connection.region_name,
@@ -220,6 +227,7 @@ class AthenaStore(SmaStore):
             if flight.started(query_id):
                 self._stop(query_id)  # the request gave up while the start was under way
 
+        _on_worker.flight = flight
         cursor = self._connection.cursor(on_poll=lambda _: flight.check())
         try:
             cursor.execute(
@@ -240,13 +248,22 @@ class AthenaStore(SmaStore):
         except QueryTimedOut:
             raise
         except Exception as exc:
+            if flight.abandoned.is_set():  # cut short because the request gave up: no failure
+                raise QueryTimedOut from exc
             logger.warning("Athena query failed: %s", exc)
             raise BackendUnavailable("Athena query failed") from exc
         finally:
             cursor.close()
+            _on_worker.flight = None
 
     def _stop(self, query_id: str) -> None:
         try:
             self._stopper.stop_query_execution(QueryExecutionId=query_id)
         except Exception as exc:  # Athena's own timeout ends it; stopping only saves cost
             logger.warning("could not stop Athena query %s: %s", query_id, exc)
+
+
+def _refuse_abandoned(**_: object) -> None:
+    flight: _Flight | None = getattr(_on_worker, "flight", None)
+    if flight is not None and flight.abandoned.is_set():
+        raise QueryTimedOut
