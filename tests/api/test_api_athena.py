@@ -4,6 +4,7 @@ deadline and its StopQueryExecution, failures; the typed answers over the real l
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -245,6 +246,26 @@ def test_all_queries_of_a_request_share_one_deadline(
     assert {e.state for e in done} == {SUCCEEDED}
     assert last.state == CANCELLED
     assert service.stopped == [last.id]
+
+
+def test_a_hung_athena_api_still_gives_503_at_the_deadline(
+    athena_service: AthenaService,
+    make_athena_store: StoreFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An endpoint that takes connections and never answers: botocore would wait 15 s a try."""
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(16)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_ATHENA", f"http://127.0.0.1:{hole.getsockname()[1]}")
+        settings = _settings(athena_service, request_deadline_seconds=1.0, cache_enabled=False)
+        with TestClient(create_app(settings, make_athena_store())) as client:
+            for path in ("/health", "/tickers/BTCUSD/sma"):
+                began = time.monotonic()
+                response = client.get(path)
+                assert response.status_code == 503, path
+                assert "retry-after" in response.headers
+                assert time.monotonic() - began < 1.0 + 0.5, path
 
 
 def test_without_a_deadline_the_same_request_answers(

@@ -127,6 +127,7 @@ class SmaService:
     def tickers(self) -> list[TickerLatest]:
         return self._cached(("tickers",), self.store.tickers)
 
+    @_one_request
     def ping(self) -> None:
         self.store.ping()
 

@@ -188,11 +188,13 @@ class AthenaStore(SmaStore):
         return self._complete_tickers(set(newest), found)
 
     def ping(self) -> None:
+        # On a worker too: a hung connection must not hold the answer past the deadline.
+        check = self._workers.submit(self._client.get_work_group, WorkGroup=self._workgroup)
         try:
-            response = self._client.get_work_group(WorkGroup=self._workgroup)
+            response = check.result(timeout=max(0.0, seconds_left(self._timeout)))
             state = (response.get("WorkGroup") or {}).get("State")
         except Exception as exc:
-            logger.warning("Athena workgroup check failed: %s", exc)
+            logger.warning("Athena workgroup check failed: %r", exc)
             raise BackendUnavailable("Athena did not answer") from exc
         if state != "ENABLED":
             raise BackendUnavailable(f"Athena workgroup {self._workgroup!r} is not enabled")
