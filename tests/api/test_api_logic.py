@@ -134,3 +134,17 @@ def test_crossovers_of_a_reference_series_agree_with_the_signal_rule() -> None:
     changes = sum(1 for a, b in itertools.pairwise(sided) if a != b)
     assert changes > 0
     assert len(find_crossovers(rows)) == changes
+
+
+def test_one_deadline_per_request_the_outer_one_wins() -> None:
+    from sma_api.deadline import request_deadline, seconds_left
+
+    assert seconds_left(20.0) == 20.0  # no request: a query's own cap
+    with request_deadline(5.0):
+        assert 4.0 < seconds_left(20.0) <= 5.0
+        assert seconds_left(1.0) == 1.0
+        with request_deadline(60.0):  # a nested answer (history asks latest) keeps the request's
+            assert seconds_left(20.0) <= 5.0
+    assert seconds_left(20.0) == 20.0
+    with request_deadline(None):
+        assert seconds_left(20.0) == 20.0

@@ -49,8 +49,8 @@ class Settings(BaseSettings):
     )
     # All queries of one request share this deadline; at it the running query is stopped and the
     # answer is 503 with Retry-After. It must end before the Lambda timeout (infra's
-    # FUNCTION_TIMEOUT, 28 s, itself inside API Gateway's 30 s) with room for one status poll and
-    # the stop request; tests/infra checks that it does.
+    # FUNCTION_TIMEOUT, 28 s, itself inside API Gateway's 30 s) with room for the stop request
+    # (store.athena.STOP_TIMEOUT_SECONDS); tests/infra checks that it does.
     request_deadline_seconds: Seconds = Field(
         default=25.0, validation_alias="SMA_REQUEST_DEADLINE_SECONDS"
     )

@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 _WIDEN_DAYS = 7
 # A stop is sent when the request has no time left: it must not take long itself. The request's
-# deadline plus one status poll plus this fits in the Lambda timeout (checked in tests/infra).
+# deadline plus this fits in the Lambda timeout (checked in tests/infra).
 STOP_TIMEOUT_SECONDS: Final[float] = 2.0
 # Queries in flight at once per process; more wait for a worker, within their deadline.
 _WORKERS: Final[int] = 32
