@@ -1,9 +1,9 @@
 """Athena economy: queries the API sends per request, and partitions its latest lookup touches.
 
-The API runs in uvicorn with the Athena backend against moto's server (real HTTP on loopback),
-through a counting proxy (``bench.counting_proxy``) that counts ``StartQueryExecution`` calls on
-the wire and keeps their SQL text and execution parameters. moto runs no SQL: it answers each
-query with the next canned result set, queued here in request order (requests are sequential).
+The API runs in uvicorn with the Athena backend against the local Athena of the tests
+(``tests.support.athena_service``, real HTTP on loopback), which holds every query to Athena's
+rules, runs it for real in DuckDB over the benchmark's lake and records each query it received:
+its SQL text, execution parameters and whether Athena's result reuse would have answered it.
 
 1. ``--requests`` (1,000) ``GET /tickers/{t}/sma`` over 3 tickers, round robin, within one
    refresh period, with the in-process cache on, and the same with it off, side by side.
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import logging
 import os
 import shutil
 import signal
@@ -34,67 +33,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from bench.counting_proxy import Tally, counting_proxy
 from bench.data import TickSpec, ticker_names
 from bench.lake import lake_rows, write_lake
 from bench.net import free_port
 from bench.report import print_json, print_table
 from sma import names
-from sma.schema import DATA_COLUMN_NAMES, PARTITION_KEYS
+from sma.schema import PARTITION_KEYS
 from sma.tickers import normalize
+from tests.support.athena_service import SUCCEEDED, AthenaService
 
-START: Final = "AmazonAthena.StartQueryExecution"
 WORKGROUP: Final = "crypto-sma"
 DATABASE: Final = names.GLUE_DATABASE
 TABLE: Final = names.GLUE_TABLE
 REGION: Final = "us-east-1"
 TARGET_DATES: Final = 2
-
-
-def _post(endpoint: str, path: str, body: dict[str, Any]) -> None:
-    request = urllib.request.Request(
-        endpoint + path,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30):
-        pass
-
-
-def _result(columns: list[tuple[str, str]], rows: list[list[str | None]]) -> dict[str, Any]:
-    """An Athena result set: a header row, then every value as text (absent for null)."""
-    header = {"Data": [{"VarCharValue": name} for name, _ in columns]}
-    data = [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in rows]
-    info = [
-        {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": name, "Label": name,
-         "Type": kind, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": False}
-        for name, kind in columns
-    ]  # fmt: skip
-    return {"rows": [header, *data], "column_info": info}
-
-
-def canned_answers(lake: pa.Table, ticker: str) -> list[dict[str, Any]]:
-    """What Athena would answer to the latest lookup's two queries for `ticker`."""
-    rows = lake.filter(pc.equal(lake.column("ticker"), ticker)).sort_by(
-        [("last_refreshed", "descending")]
-    )
-    newest = rows.slice(0, 1).to_pylist()[0]
-    values: list[str | None] = []
-    for name in DATA_COLUMN_NAMES:
-        value = newest[name]
-        if name == "last_refreshed":
-            values.append(value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3])
-        else:
-            values.append(None if value is None else repr(value))
-    types = [(c, "timestamp" if c == "last_refreshed" else "double") for c in DATA_COLUMN_NAMES]
-    return [
-        _result([("_col0", "date")], [[newest["date"].isoformat()]]),
-        _result(types, [values]),
-    ]
 
 
 @contextmanager
@@ -107,7 +59,7 @@ def api_server(endpoint: str, cache: bool) -> Iterator[str]:
             "ATHENA_WORKGROUP": WORKGROUP,
             "GLUE_DATABASE_NAME": DATABASE,
             "GLUE_TABLE_NAME": TABLE,
-            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ENDPOINT_URL_ATHENA": endpoint,
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_ACCESS_KEY_ID": "testing",
@@ -155,39 +107,27 @@ def send(url: str, paths: list[str]) -> dict[int, int]:
     return statuses
 
 
-def measure(
-    endpoints: tuple[str, str],
-    tally: Tally,
-    lake: pa.Table,
-    tickers: list[str],
-    n: int,
-    *,
-    cache: bool,
-) -> dict[str, Any]:
-    """Serve the API through the proxy, send `n` requests; what reached Athena."""
-    upstream, proxy = endpoints
+def measure(service: AthenaService, tickers: list[str], n: int, *, cache: bool) -> dict[str, Any]:
+    """Serve the API on the local Athena, send `n` requests; what reached Athena."""
     paths = [f"/tickers/{tickers[i % len(tickers)]}/sma" for i in range(n)]
-    answers = {t: canned_answers(lake, t) for t in tickers}
-    # Sequential requests: with the cache on only the first of each ticker queries (2 each);
-    # without it every request does. Queue enough answers, in request order, for the worst case.
-    queue = [a for i in range(n) for a in answers[tickers[i % len(tickers)]]]
-    _post(upstream, "/moto-api/static/athena/query-results", {"region": REGION, "results": queue})
-    with api_server(proxy, cache) as url:
-        tally.reset()
+    with api_server(service.url, cache) as url:
+        service.reset()  # a fresh Athena: no result of another run to reuse
         began = time.perf_counter()
         statuses = send(url, paths)
         seconds = time.perf_counter() - began
-        sent = list(tally.bodies.get(START, []))
-    distinct = {(b["QueryString"], tuple(b.get("ExecutionParameters", []))) for b in sent}
+        executions = service.executions
+    distinct = {(e.query, tuple(e.parameters)) for e in executions}
     return {
         "requests": n,
         "statuses": statuses,
         "seconds": seconds,
-        "queries": len(sent),
+        "queries": len(executions),
         "distinct_queries": len(distinct),
-        "queries_per_distinct": len(sent) / max(1, len(distinct)),
-        "result_reuse": sent[0].get("ResultReuseConfiguration") if sent else None,
-        "sent": sent,
+        "queries_per_distinct": len(executions) / max(1, len(distinct)),
+        "queries_not_succeeded": sum(e.state != SUCCEEDED for e in executions),
+        "answered_by_result_reuse": sum(e.reused for e in executions),
+        "result_reuse_minutes": sorted({e.reuse_minutes or 0 for e in executions}),
+        "sent": [(e.query, e.parameters) for e in executions],
     }
 
 
@@ -243,13 +183,15 @@ def partitions_touched(lake_root: Path, query: str, params: list[str]) -> dict[s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Athena economy of the API, against moto.")
+    parser = argparse.ArgumentParser(
+        description="Athena economy of the API, against the local Athena over a lake."
+    )
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument(
         "--uncached-requests",
         type=int,
         default=200,
-        help="requests with the cache off (each costs Athena round trips on moto)",
+        help="requests with the cache off (each runs its Athena queries for real)",
     )
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--quick", action="store_true", help="200 requests, 7-day lake")
@@ -257,58 +199,35 @@ def main() -> None:
     n = 200 if args.quick else args.requests
     days = 7 if args.quick else args.days
 
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-
     tickers = [normalize(t) for t in ticker_names(3)]
     scratch = Path(tempfile.mkdtemp(prefix="bench-athena-"))
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    upstream = f"http://127.0.0.1:{port}"
     try:
         per_ticker = int(timedelta(days=days) / timedelta(minutes=1))
-        lake = lake_rows(TickSpec(ticks=per_ticker * 3, tickers=3))
-        write_lake(lake, scratch / "lake")
-        import boto3
-
-        athena = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-        ).client("athena", endpoint_url=upstream)
-        athena.create_work_group(
-            Name=WORKGROUP,
-            Configuration={"ResultConfiguration": {"OutputLocation": "s3://sma-athena/results/"}},
+        write_lake(lake_rows(TickSpec(ticks=per_ticker * 3, tickers=3)), scratch / "lake")
+        with AthenaService(scratch / "lake", workgroups=[WORKGROUP]) as service:
+            cached = measure(service, tickers, n, cache=True)
+            uncached = measure(service, tickers, min(n, args.uncached_requests), cache=False)
+        latest_sql, latest_params = next(
+            (q, p) for q, p in cached["sent"] if "$partitions" not in q
         )
-        with counting_proxy(upstream, keep_bodies=frozenset({START})) as (proxy, tally):
-            cached = measure((upstream, proxy), tally, lake, tickers, n, cache=True)
-            _post(upstream, "/moto-api/reset", {})  # drop unconsumed canned answers
-            athena.create_work_group(Name=WORKGROUP)
-            uncached = measure(
-                (upstream, proxy), tally, lake, tickers, min(n, args.uncached_requests), cache=False
-            )
-        latest = [b for b in cached["sent"] if "$partitions" not in b["QueryString"]]
-        touched = partitions_touched(
-            scratch / "lake", latest[0]["QueryString"], latest[0]["ExecutionParameters"]
-        )
+        touched = partitions_touched(scratch / "lake", latest_sql, latest_params)
     finally:
-        moto.stop()
         shutil.rmtree(scratch, ignore_errors=True)
 
     print_table(
-        ["cache", "requests", "Athena queries", "distinct", "queries / distinct", "statuses"],
+        ["cache", "requests", "Athena queries", "distinct", "queries / distinct",
+         "answered by result reuse", "failed", "statuses"],
         [
-            ["on", n, cached["queries"], cached["distinct_queries"],
-             cached["queries_per_distinct"], cached["statuses"]],
-            ["off", uncached["requests"], uncached["queries"], uncached["distinct_queries"],
-             uncached["queries_per_distinct"], uncached["statuses"]],
+            [label, m["requests"], m["queries"], m["distinct_queries"], m["queries_per_distinct"],
+             m["answered_by_result_reuse"], m["queries_not_succeeded"], m["statuses"]]
+            for label, m in (("on", cached), ("off", uncached))
         ],
     )  # fmt: skip
     print_table(
         ["latest lookup SQL (as sent)", "value"],
         [
-            ["text", latest[0]["QueryString"]],
-            ["parameters", latest[0]["ExecutionParameters"]],
+            ["text", latest_sql],
+            ["parameters", latest_params],
             ["DuckDB scanning files", ", ".join(touched["scanning_files"])],
             ["dates read", ", ".join(touched["dates_read"])],
             ["files read", touched["files_read"]],
@@ -323,8 +242,11 @@ def main() -> None:
             "queries_per_request_cache_on": cached["queries"] / n,
             "queries_per_request_cache_off": uncached["queries"] / uncached["requests"],
             "target_queries_per_distinct_met": cached["queries_per_distinct"] <= 1,
-            "latest_sql": latest[0]["QueryString"],
-            "latest_params": latest[0]["ExecutionParameters"],
+            "all_queries_succeeded": cached["queries_not_succeeded"]
+            + uncached["queries_not_succeeded"]
+            == 0,
+            "latest_sql": latest_sql,
+            "latest_params": latest_params,
             "latest_partitions": touched,
             "target_dates_met": len(touched["dates_read"]) <= TARGET_DATES,
         }

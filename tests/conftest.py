@@ -1,4 +1,5 @@
-"""Fixtures shared by every kind of test: the real price data, moto's server, one Spark session."""
+"""Fixtures shared by every kind of test: the real price data, moto's server, the local Athena,
+one Spark session."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyspark.sql import SparkSession
+
+    from tests.support.athena_service import AthenaService
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("SMA_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -80,6 +85,25 @@ def moto_endpoint(moto_server: str) -> str:
     with urllib.request.urlopen(request, timeout=10):
         pass
     return moto_server
+
+
+@pytest.fixture
+def athena_for(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AthenaService]]:
+    """Start the local Athena (tests.support.athena_service) over a lake folder. boto3 clients
+    made after it find it by AWS_ENDPOINT_URL_ATHENA, as they would find any Athena endpoint."""
+    from tests.support.athena_service import AthenaService
+
+    started: list[AthenaService] = []
+
+    def start(lake: Path, **options: Any) -> AthenaService:
+        service = AthenaService(lake, **options).start()
+        started.append(service)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_ATHENA", service.url)
+        return service
+
+    yield start
+    for service in started:
+        service.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,10 @@
-"""Fixtures of the API tests: the lake (see api_lake) and TestClients over real DuckDB."""
+"""Fixtures of the API tests: the lake (see api_lake), TestClients over real DuckDB, and the
+Athena store on the local Athena (tests.support.athena_service) over the same lake."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,12 @@ import pytest
 from api_lake import AppFactory, Lake, build_lake, settings_for
 from fastapi.testclient import TestClient
 
+from sma import names
 from sma_api.main import create_app
+from sma_api.store.athena import AthenaStore
 from sma_api.store.base import SmaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.support.athena_service import DEFAULT_WORKGROUP, AthenaService
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +55,27 @@ def make_client(lake: Lake) -> Iterator[AppFactory]:
 @pytest.fixture
 def client(make_client: AppFactory) -> TestClient:
     return make_client()
+
+
+@pytest.fixture
+def athena_service(athena_for: Callable[..., AthenaService], lake: Lake) -> AthenaService:
+    """The local Athena over the session's lake."""
+    return athena_for(lake.root)
+
+
+@pytest.fixture
+def make_athena_store() -> Callable[..., AthenaStore]:
+    """The Athena store on the test workgroup, polling fast; keyword args override."""
+
+    def make(**options: Any) -> AthenaStore:
+        settings: dict[str, Any] = {
+            "database": names.GLUE_DATABASE,
+            "table": names.GLUE_TABLE,
+            "workgroup": DEFAULT_WORKGROUP,
+            "region": "us-east-1",
+            "poll_seconds": 0.01,
+            "timeout_seconds": 10.0,
+        }
+        return AthenaStore(**(settings | options))
+
+    return make

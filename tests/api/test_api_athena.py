@@ -1,204 +1,64 @@
-"""The Athena store against moto's server over real HTTP: the SQL text and execution parameters
-sent, result reuse, polling, timeouts, type conversion; then the very SQL text Athena was sent,
-run in DuckDB on views named like the Glue table, answers the same as the oracle."""
+"""The Athena store against the local Athena (tests.support.athena_service) over real HTTP: the
+SQL text and execution parameters sent, and Athena's rules for them; result reuse, polling, the
+deadline and its StopQueryExecution, failures; the typed answers over the real lake."""
 
 from __future__ import annotations
 
-import copy
-import json
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+import socket
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from api_lake import Lake, Row, iso, tick_json
+from api_lake import Lake, tick_json
 from fastapi.testclient import TestClient
-from glue_view import from_athena_literal, glue_named_duckdb
 
-from sma.schema import DATA_COLUMN_NAMES
+from sma import names
 from sma.windows import SMA_COLUMNS
 from sma_api import sql
 from sma_api.config import Settings
 from sma_api.errors import BackendUnavailable, TickerNotFound
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
+from sma_api.store.duckdb_store import DuckDbStore
+from tests.support.athena_service import CANCELLED, FAILED, SUCCEEDED, AthenaService
 
-WORKGROUP = "crypto-sma-test"
-DATABASE, TABLE = "crypto_sma_db", "crypto_sma_table"
-REGION = "us-east-1"
-TABLE_SQL = sql.table_source(DATABASE, TABLE)
-PARTITIONS_SQL = sql.partitions_source(DATABASE, TABLE)
-
-
-@dataclass
-class Athena:
-    endpoint: str
-    client: Any
-    session: boto3.Session
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    polls: list[str] = field(default_factory=list)
-    stops: list[str] = field(default_factory=list)
-
-    def store(self, **kwargs: Any) -> AthenaStore:
-        options: dict[str, Any] = {"poll_seconds": 0.01, "timeout_seconds": 10.0}
-        options.update(kwargs)
-        return AthenaStore(
-            database=DATABASE,
-            table=TABLE,
-            workgroup=options.pop("workgroup", WORKGROUP),
-            region=REGION,
-            session=self.session,
-            **options,
-        )
-
-    def seed(self, *results: dict[str, Any]) -> None:
-        """Queue canned result sets: moto runs no SQL, it answers queries in order."""
-        _post(
-            self.endpoint,
-            "/moto-api/static/athena/query-results",
-            {
-                "region": REGION,
-                "results": list(results),
-            },
-        )
-
-    def recorded(self) -> list[tuple[str, list[str]]]:
-        """(SQL text, execution parameters) of every query moto received, in order."""
-        ids = self.client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
-        executions = [
-            self.client.get_query_execution(QueryExecutionId=i)["QueryExecution"] for i in ids
-        ]
-        executions.sort(key=lambda e: e["Status"]["SubmissionDateTime"])
-        return [(e["Query"], e.get("ExecutionParameters", [])) for e in executions]
+TABLE_SQL = sql.table_source(names.GLUE_DATABASE, names.GLUE_TABLE)
+PARTITIONS_SQL = sql.partitions_source(names.GLUE_DATABASE, names.GLUE_TABLE)
+StoreFactory = Callable[..., AthenaStore]
 
 
-def _post(endpoint: str, path: str, body: dict[str, Any]) -> None:
-    request = urllib.request.Request(
-        endpoint + path,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status in (200, 201)
+def _settings(service: AthenaService, **overrides: Any) -> Settings:
+    return Settings(backend="athena", athena_workgroup=service.workgroup, **overrides)
 
 
-def _transition(endpoint: str, times: int | None) -> None:
-    if times is None:
-        _post(
-            endpoint,
-            "/moto-api/state-manager/unset-transition",
-            {"model_name": "athena::execution"},
-        )
-    else:
-        _post(
-            endpoint,
-            "/moto-api/state-manager/set-transition",
-            {
-                "model_name": "athena::execution",
-                "transition": {"progression": "manual", "times": times},
-            },
-        )
+# -- what is sent, and what comes back ---------------------------------------------------
 
 
-@pytest.fixture
-def athena(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Athena]:
-    # The standard variable: the store's boto3 clients find moto by it, as they would LocalStack.
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    client = boto3.client("athena", region_name=REGION)
-    client.create_work_group(
-        Name=WORKGROUP,
-        Configuration={"ResultConfiguration": {"OutputLocation": "s3://sma-results/athena/"}},
-    )
-    session = boto3.Session(region_name=REGION)
-    harness = Athena(moto_endpoint, client, session)
-
-    def on_start(params: dict[str, Any], **_: Any) -> None:
-        harness.sent.append(copy.deepcopy(params))
-
-    session.events.register("provide-client-params.athena.StartQueryExecution", on_start)
-    session.events.register(
-        "before-call.athena.GetQueryExecution", lambda **_: harness.polls.append("poll")
-    )
-    session.events.register(
-        "before-call.athena.StopQueryExecution", lambda **_: harness.stops.append("stop")
-    )
-    yield harness
-    _transition(moto_endpoint, None)
-
-
-def result(columns: list[tuple[str, str]], rows: list[list[str | None]]) -> dict[str, Any]:
-    """A result set as Athena returns it: a header row, then every value as text or absent."""
-    header = {"Data": [{"VarCharValue": name} for name, _ in columns]}
-    data = [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in rows]
-    info = [
-        {
-            "CatalogName": "hive",
-            "SchemaName": "",
-            "TableName": "",
-            "Name": name,
-            "Label": name,
-            "Type": kind,
-            "Precision": 0,
-            "Scale": 0,
-            "Nullable": "UNKNOWN",
-            "CaseSensitive": False,
-        }
-        for name, kind in columns
-    ]
-    return {"rows": [header, *data], "column_info": info}
-
-
-def _athena_time(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-
-
-_DATA_TYPES = [(c, "timestamp" if c == "last_refreshed" else "double") for c in DATA_COLUMN_NAMES]
-
-
-def data_rows(rows: list[Row]) -> dict[str, Any]:
-    values = [
-        [
-            _athena_time(r[c]) if c == "last_refreshed" else None if r[c] is None else repr(r[c])
-            for c in DATA_COLUMN_NAMES
-        ]
-        for r in rows
-    ]
-    return result(_DATA_TYPES, values)
-
-
-def newest_date(day: date | None) -> dict[str, Any]:
-    return result([("_col0", "date")], [[None if day is None else day.isoformat()]])
-
-
-# -- what is sent ------------------------------------------------------------------------
-
-
-def test_latest_sends_parameterised_partition_pruned_sql(athena: Athena, lake: Lake) -> None:
+def test_latest_sends_parameterised_partition_pruned_sql(
+    athena_service: AthenaService, make_athena_store: StoreFactory, lake: Lake
+) -> None:
     latest = lake.latest("BTCUSD")
     day = latest["last_refreshed"].date()
-    athena.seed(newest_date(day), data_rows([latest]))
 
-    row = athena.store().latest("BTCUSD")
+    row = make_athena_store().latest("BTCUSD")
 
-    assert athena.recorded() == [
+    assert athena_service.queries() == [
         (sql.newest_date_sql(PARTITIONS_SQL), ["'BTCUSD'"]),
         (sql.latest_sql(TABLE_SQL), ["'BTCUSD'", f"'{day.isoformat()}'"]),
     ]
-    for query, _ in athena.recorded():
+    for query, _ in athena_service.queries():
         assert "BTCUSD" not in query
         assert "'" not in query
-    assert all(s["WorkGroup"] == WORKGROUP for s in athena.sent)
-    assert all(s["QueryExecutionContext"]["Database"] == DATABASE for s in athena.sent)
-    assert all(
-        s["ResultReuseConfiguration"]
-        == {"ResultReuseByAgeConfiguration": {"Enabled": True, "MaxAgeInMinutes": 60}}
-        for s in athena.sent
-    )
-    # Types: doubles exactly, the timestamp as UTC, absent values as None.
+    executions = athena_service.executions
+    assert {e.state for e in executions} == {SUCCEEDED}
+    assert {(e.workgroup, e.database) for e in executions} == {
+        (athena_service.workgroup, names.GLUE_DATABASE)
+    }
+    assert {e.reuse_minutes for e in executions} == {60}
+    # Athena's text values, converted by pyathena: doubles exactly, the timestamp as UTC.
     assert row.last_refreshed == latest["last_refreshed"]
     assert row.last_refreshed.tzinfo is not None
     assert row.bid_price == latest["bid_price"]
@@ -206,111 +66,226 @@ def test_latest_sends_parameterised_partition_pruned_sql(athena: Athena, lake: L
     assert dict(row.smas) == {c: latest[c] for c in SMA_COLUMNS}
 
 
-def test_a_hostile_ticker_never_reaches_the_sql_text(athena: Athena) -> None:
-    athena.seed(newest_date(None))
+def test_null_smas_come_back_as_none(
+    athena_service: AthenaService, make_athena_store: StoreFactory, lake: Lake
+) -> None:
+    row = make_athena_store().latest("NEWUSD")
+    assert row.last_refreshed == lake.latest("NEWUSD")["last_refreshed"]
+    assert set(row.smas.values()) == {None}
+
+
+def test_a_hostile_ticker_never_reaches_the_sql_text(
+    athena_service: AthenaService, make_athena_store: StoreFactory
+) -> None:
     with pytest.raises(TickerNotFound):
-        athena.store().latest("X1Y2Z3")
-    [(query, params)] = athena.recorded()
+        make_athena_store().latest("X1Y2Z3")
+    [(query, params)] = athena_service.queries()
     assert "X1Y2Z3" not in query
     assert params == ["'X1Y2Z3'"]
     assert sql.athena_params(["it's"]) == ["'it''s'"]
 
 
-def test_latest_widens_only_when_the_newest_partition_is_empty(athena: Athena, lake: Lake) -> None:
-    latest = lake.latest("ETHUSD")
+def test_latest_widens_only_when_the_newest_partition_is_empty(
+    athena_for: Callable[..., AthenaService],
+    make_athena_store: StoreFactory,
+    lake_copy: Lake,
+) -> None:
+    latest = lake_copy.latest("ETHUSD")
+    # A partition the job registered but wrote no rows to: in the metadata, empty in the data.
     day = latest["last_refreshed"].date() + timedelta(days=1)
-    athena.seed(newest_date(day), data_rows([]), data_rows([latest]))
-    row = athena.store().latest("ETHUSD")
+    (lake_copy.root / "ticker=ETHUSD" / f"date={day}" / "hour=00").mkdir(parents=True)
+    service = athena_for(lake_copy.root)
+
+    row = make_athena_store().latest("ETHUSD")
+
     assert row.last_refreshed == latest["last_refreshed"]
-    assert [p for _, p in athena.recorded()] == [
+    assert [p for _, p in service.queries()] == [
         ["'ETHUSD'"],
         ["'ETHUSD'", f"'{day.isoformat()}'"],
         ["'ETHUSD'", f"'{(day - timedelta(days=7)).isoformat()}'"],
     ]
 
 
-def test_history_sends_range_limit_and_order_as_parameters(athena: Athena, lake: Lake) -> None:
+def test_history_sends_the_range_as_parameters_and_the_limit_as_text(
+    athena_service: AthenaService, make_athena_store: StoreFactory, lake: Lake
+) -> None:
     start = datetime(2025, 1, 12, 23, 58, tzinfo=UTC)
     end = datetime(2025, 1, 13, 0, 3, tzinfo=UTC)
-    expected = [r for r in lake.rows["BTCUSD"] if start <= r["last_refreshed"] < end][::-1]
-    athena.seed(data_rows(expected))
-    rows = athena.store().history("BTCUSD", start, end, 50, "desc")
+    expected = [r for r in lake.rows["BTCUSD"] if start <= r["last_refreshed"] < end][::-1][:4]
+    rows = make_athena_store().history("BTCUSD", start, end, 4, "desc")
     assert [r.last_refreshed for r in rows] == [r["last_refreshed"] for r in expected]
-    assert athena.recorded() == [
+    assert athena_service.queries() == [
         (
-            sql.history_sql(TABLE_SQL, "desc"),
+            sql.history_sql(TABLE_SQL, "desc", 4),
             [
                 "'BTCUSD'",
                 "'2025-01-12'",
                 "'2025-01-13'",
                 "'2025-01-12 23:58:00.000000'",
                 "'2025-01-13 00:03:00.000000'",
-                "50",
             ],
         )
     ]
 
 
-def test_tickers_reads_partition_metadata_then_newest_dates(athena: Athena, lake: Lake) -> None:
-    days = {t: lake.latest(t)["last_refreshed"].date() for t in ("BTCUSD", "ETHUSD")}
-    athena.seed(
-        result(
-            [("ticker", "varchar"), ("_col1", "date")],
-            [[t, d.isoformat()] for t, d in days.items()],
-        ),
-        result(
-            [("ticker", "varchar"), ("last_refreshed", "timestamp")],
-            [[t, _athena_time(lake.latest(t)["last_refreshed"])] for t in days],
-        ),
-    )
-    found = athena.store().tickers()
+def test_a_long_history_is_read_over_several_result_pages(
+    athena_service: AthenaService, make_athena_store: StoreFactory, lake: Lake
+) -> None:
+    start, end = lake.rows["BTCUSD"][0]["last_refreshed"], datetime(2025, 1, 14, tzinfo=UTC)
+    rows = make_athena_store().history("BTCUSD", start, end, 10_000, "asc")
+    assert len(rows) == len(lake.rows["BTCUSD"]) > 1000  # a page holds at most 1000 rows
+    assert rows == DuckDbStore(lake.root).history("BTCUSD", start, end, 10_000, "asc")
+    assert athena_service.operations.count("GetQueryResults") == 2
+
+
+def test_tickers_reads_partition_metadata_then_newest_dates(
+    athena_service: AthenaService, make_athena_store: StoreFactory, lake: Lake
+) -> None:
+    days = {t: lake.latest(t)["last_refreshed"].date() for t in sorted(lake.rows)}
+    found = make_athena_store().tickers()
     assert [(t.ticker, t.last_refreshed) for t in found] == [
         (t, lake.latest(t)["last_refreshed"]) for t in days
     ]
-    assert athena.recorded() == [
+    assert athena_service.queries() == [
         (sql.newest_dates_sql(PARTITIONS_SQL), []),
-        (
-            sql.tickers_sql(TABLE_SQL, 2),
-            ["'BTCUSD'", f"'{days['BTCUSD']}'", "'ETHUSD'", f"'{days['ETHUSD']}'"],
-        ),
+        (sql.tickers_sql(TABLE_SQL, 3), [v for t, d in days.items() for v in (f"'{t}'", f"'{d}'")]),
     ]
 
 
-# -- how it waits and fails --------------------------------------------------------------
+# -- how it waits, stops and fails -------------------------------------------------------
 
 
-def test_the_store_polls_until_the_query_succeeds(athena: Athena, lake: Lake) -> None:
-    latest = lake.latest("BTCUSD")
-    athena.seed(newest_date(latest["last_refreshed"].date()), data_rows([latest]))
-    _transition(athena.endpoint, 3)
-    row = athena.store().latest("BTCUSD")
-    assert row.bid_price == latest["bid_price"]
-    # QUEUED and RUNNING each last three status requests per query.
-    assert len(athena.polls) >= 2 * 6
+def test_the_store_polls_until_the_query_succeeds(
+    athena_for: Callable[..., AthenaService], make_athena_store: StoreFactory, lake: Lake
+) -> None:
+    service = athena_for(lake.root, running_polls=3)
+    row = make_athena_store().latest("BTCUSD")
+    assert row.bid_price == lake.latest("BTCUSD")["bid_price"]
+    # Each of the two queries is seen RUNNING three times, then SUCCEEDED.
+    assert service.operations.count("GetQueryExecution") == 2 * 4
 
 
-def test_a_query_over_the_timeout_is_stopped_and_unavailable(athena: Athena) -> None:
-    _transition(athena.endpoint, 100_000)
-    store = athena.store(timeout_seconds=0.3)
-    with pytest.raises(BackendUnavailable, match=r"longer than 0\.3 s"):
+def test_a_query_over_the_timeout_is_stopped_and_unavailable(
+    athena_service: AthenaService, make_athena_store: StoreFactory
+) -> None:
+    store = make_athena_store(timeout_seconds=0.3)
+    with athena_service.holding(), pytest.raises(BackendUnavailable, match=r"longer than 0\.3 s"):
         store.latest("BTCUSD")
-    assert athena.stops == ["stop"]
+    [held] = athena_service.executions
+    assert athena_service.stopped == [held.id]
+    assert held.state == CANCELLED
 
 
-def test_a_missing_workgroup_is_unavailable(athena: Athena) -> None:
-    store = athena.store(workgroup="no-such-workgroup")
+def test_a_failed_query_is_unavailable(
+    athena_service: AthenaService, make_athena_store: StoreFactory
+) -> None:
+    athena_service.fail_next()
+    with pytest.raises(BackendUnavailable, match="Athena query failed"):
+        make_athena_store().latest("BTCUSD")
+    [failed] = athena_service.executions
+    assert (failed.state, failed.outcome.error and failed.outcome.error["ErrorCategory"]) == (
+        FAILED,
+        1,
+    )
+
+
+def test_a_missing_workgroup_is_unavailable(
+    athena_service: AthenaService, make_athena_store: StoreFactory
+) -> None:
+    store = make_athena_store(workgroup="no-such-workgroup")
     with pytest.raises(BackendUnavailable):
         store.latest("BTCUSD")
     with pytest.raises(BackendUnavailable):
         store.ping()
-    athena.store().ping()
+    make_athena_store().ping()
+    assert athena_service.queries() == []
 
 
-def test_http_over_athena_end_to_end(athena: Athena, lake: Lake) -> None:
+# -- one deadline per request ------------------------------------------------------------
+
+
+def test_a_held_query_gives_503_at_the_request_deadline_and_is_stopped(
+    athena_service: AthenaService, make_athena_store: StoreFactory
+) -> None:
+    settings = _settings(
+        athena_service, request_deadline_seconds=1.0, retry_after_seconds=9, cache_enabled=False
+    )
+    store = make_athena_store(timeout_seconds=20.0)
+    with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
+        athena_service.hold()
+        began = time.monotonic()
+        response = client.get("/tickers/BTCUSD/sma/history")
+        took = time.monotonic() - began
+        athena_service.release()
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "9"
+    assert 1.0 <= took < 1.0 + 0.5
+    # The held query was stopped before the answer went out: it bills no further.
+    [held] = athena_service.executions
+    assert athena_service.stopped == [held.id]
+    assert held.state == CANCELLED
+
+
+def test_all_queries_of_a_request_share_one_deadline(
+    athena_for: Callable[..., AthenaService], make_athena_store: StoreFactory, lake: Lake
+) -> None:
+    """History runs three queries of ~0.4 s each, every one far inside its own 20 s timeout:
+    the request's 1 s deadline still ends the request, and the query running then is stopped."""
+    service = athena_for(lake.root, running_polls=8)
+    settings = _settings(service, request_deadline_seconds=1.0, cache_enabled=False)
+    store = make_athena_store(timeout_seconds=20.0, poll_seconds=0.05)
+    with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
+        began = time.monotonic()
+        response = client.get("/tickers/BTCUSD/sma/history")
+        took = time.monotonic() - began
+    assert response.status_code == 503, response.text
+    assert "retry-after" in response.headers
+    assert took < 1.0 + 0.5
+    *done, last = service.executions
+    assert done
+    assert {e.state for e in done} == {SUCCEEDED}
+    assert last.state == CANCELLED
+    assert service.stopped == [last.id]
+
+
+def test_a_hung_athena_api_still_gives_503_at_the_deadline(
+    athena_service: AthenaService,
+    make_athena_store: StoreFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An endpoint that takes connections and never answers: botocore would wait 15 s a try."""
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(16)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_ATHENA", f"http://127.0.0.1:{hole.getsockname()[1]}")
+        settings = _settings(athena_service, request_deadline_seconds=1.0, cache_enabled=False)
+        with TestClient(create_app(settings, make_athena_store())) as client:
+            for path in ("/health", "/tickers/BTCUSD/sma"):
+                began = time.monotonic()
+                response = client.get(path)
+                assert response.status_code == 503, path
+                assert "retry-after" in response.headers
+                assert time.monotonic() - began < 1.0 + 0.5, path
+
+
+def test_without_a_deadline_the_same_request_answers(
+    athena_for: Callable[..., AthenaService], make_athena_store: StoreFactory, lake: Lake
+) -> None:
+    service = athena_for(lake.root, running_polls=2)
+    settings = _settings(service, cache_enabled=False)
+    with TestClient(create_app(settings, make_athena_store())) as client:
+        assert client.get("/tickers/BTCUSD/sma/history").status_code == 200
+    assert service.stopped == []
+
+
+# -- over HTTP ---------------------------------------------------------------------------
+
+
+def test_http_over_athena_end_to_end(
+    athena_service: AthenaService, make_athena_store: StoreFactory, lake: Lake
+) -> None:
     latest = lake.latest("BTCUSD")
-    athena.seed(newest_date(latest["last_refreshed"].date()), data_rows([latest]))
-    settings = Settings(backend="athena", athena_workgroup=WORKGROUP)
-    with TestClient(create_app(settings, athena.store())) as client:
+    with TestClient(create_app(_settings(athena_service), make_athena_store())) as client:
         response = client.get("/tickers/BTC%2FUSD/sma")
         assert response.status_code == 200
         assert response.json() == tick_json("BTCUSD", latest)
@@ -318,57 +293,27 @@ def test_http_over_athena_end_to_end(athena: Athena, lake: Lake) -> None:
 
 
 def test_http_503_when_athena_is_unreachable(
-    athena: Athena, monkeypatch: pytest.MonkeyPatch
+    athena_service: AthenaService,
+    make_athena_store: StoreFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-    settings = Settings(backend="athena", athena_workgroup=WORKGROUP, retry_after_seconds=5)
-    store = athena.store()
-    with TestClient(create_app(settings, store)) as client:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_ATHENA", "http://127.0.0.1:9")
+    settings = _settings(athena_service, retry_after_seconds=5)
+    with TestClient(create_app(settings, make_athena_store())) as client:
         for path in ("/health", "/tickers/BTCUSD/sma", "/tickers"):
             response = client.get(path)
             assert response.status_code == 503
             assert response.headers["retry-after"] == "5"
 
 
-# -- the same text in DuckDB -------------------------------------------------------------
-
-
-def test_the_sql_athena_was_sent_runs_in_duckdb_on_the_glue_named_view(
-    athena: Athena, lake: Lake
+def test_an_empty_lake_has_no_tickers_on_athena(
+    athena_for: Callable[..., AthenaService], make_athena_store: StoreFactory, tmp_path: Path
 ) -> None:
-    """Every text the store sent, with its parameters, answers right over the real lake."""
-    latest = lake.latest("BTCUSD")
-    start = datetime(2025, 1, 12, 23, 58, tzinfo=UTC)
-    end = datetime(2025, 1, 13, 0, 3, tzinfo=UTC)
-    window = [r for r in lake.rows["BTCUSD"] if start <= r["last_refreshed"] < end]
-    days = {t: lake.latest(t)["last_refreshed"].date() for t in sorted(lake.rows)}
-    athena.seed(
-        newest_date(latest["last_refreshed"].date()),
-        data_rows([latest]),
-        data_rows(window),
-        result([("ticker", "varchar"), ("_col1", "date")], [[t, str(d)] for t, d in days.items()]),
-        result(
-            [("ticker", "varchar"), ("last_refreshed", "timestamp")],
-            [[t, _athena_time(lake.latest(t)["last_refreshed"])] for t in days],
-        ),
-    )
-    store = athena.store()
-    store.latest("BTCUSD")
-    store.history("BTCUSD", start, end, 100, "asc")
-    store.tickers()
-    sent = athena.recorded()
-    assert len(sent) == 5
-
-    con = glue_named_duckdb(lake.root, DATABASE, TABLE)
-
-    def run(index: int) -> list[tuple[Any, ...]]:
-        query, params = sent[index]
-        return con.execute(query, [from_athena_literal(p) for p in params]).fetchall()
-
-    assert run(0) == [(latest["last_refreshed"].date(),)]
-    data = [tuple(r[c] for c in DATA_COLUMN_NAMES) for r in [latest]]
-    assert run(1) == data
-    assert run(2) == [tuple(r[c] for c in DATA_COLUMN_NAMES) for r in window]
-    assert sorted(run(3)) == sorted(days.items())
-    assert run(4) == [(t, lake.latest(t)["last_refreshed"]) for t in sorted(lake.rows)]
-    assert iso(latest["last_refreshed"]).endswith("Z")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    service = athena_for(empty)
+    store = make_athena_store()
+    assert store.tickers() == []
+    with pytest.raises(TickerNotFound):
+        store.latest("BTCUSD")
+    assert {e.state for e in service.executions} == {SUCCEEDED}

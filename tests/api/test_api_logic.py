@@ -6,6 +6,8 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlglot
+from sqlglot import exp
 
 from sma.reference import rolling_sma
 from sma.schema import DATA_COLUMN_NAMES
@@ -13,8 +15,9 @@ from sma.signals import signal
 from sma_api import sql
 from sma_api.crossovers import find_crossovers
 from sma_api.errors import InvalidRange
+from sma_api.routes.tickers import MAX_LIMIT
 from sma_api.rows import SmaRow
-from sma_api.service import resolve_range
+from sma_api.service import SIGNAL_ROW_CAP, resolve_range
 
 TABLE = sql.table_source("crypto_sma_db", "crypto_sma_table")
 PARTITIONS = sql.partitions_source("crypto_sma_db", "crypto_sma_table")
@@ -26,17 +29,35 @@ END = datetime(2025, 1, 13, 0, 3, tzinfo=UTC)
     ("text", "params"),
     [
         (sql.latest_sql(TABLE), ["BTCUSD", date(2025, 1, 13)]),
-        (sql.history_sql(TABLE, "asc"), sql.history_params("BTCUSD", START, END, 10)),
-        (sql.history_sql(TABLE, "desc"), sql.history_params("BTCUSD", START, END, 10)),
+        (sql.history_sql(TABLE, "asc", 10), sql.history_params("BTCUSD", START, END)),
+        (sql.history_sql(TABLE, "desc", 10), sql.history_params("BTCUSD", START, END)),
         (sql.newest_date_sql(PARTITIONS), ["BTCUSD"]),
         (sql.newest_dates_sql(PARTITIONS), []),
         (sql.tickers_sql(TABLE, 3), ["A1", date(2025, 1, 1)] * 3),
     ],
 )
-def test_every_value_is_a_placeholder(text: str, params: list[sql.Param]) -> None:
+def test_every_value_is_a_placeholder_in_the_where_clause(
+    text: str, params: list[sql.Param]
+) -> None:
     assert text.count("?") == len(params)
     assert "'" not in text  # no literal at all: values only ever travel as parameters
     assert "BTCUSD" not in text
+    # Athena takes execution parameters in the WHERE clause only (LIMIT ? fails every query).
+    tree = sqlglot.parse_one(text, read="athena")
+    placeholders = list(tree.find_all(exp.Placeholder))
+    assert len(placeholders) == len(params)
+    assert all(p.find_ancestor(exp.Where) is not None for p in placeholders), text
+
+
+def test_the_row_limit_is_written_only_as_a_checked_whole_number() -> None:
+    assert sql.history_sql(TABLE, "asc", 250).endswith('ORDER BY "last_refreshed" ASC LIMIT 250')
+    assert sql.row_limit(1) == "1"
+    assert sql.row_limit(sql.MAX_ROWS) == str(sql.MAX_ROWS)
+    for bad in (0, -1, sql.MAX_ROWS + 1, True, 10.0, "10", "10; DROP TABLE x"):
+        with pytest.raises(ValueError, match="row limit"):
+            sql.row_limit(bad)  # type: ignore[arg-type]
+    # Every limit the API asks for is one the SQL takes.
+    assert max(MAX_LIMIT, SIGNAL_ROW_CAP) <= sql.MAX_ROWS
 
 
 def test_the_select_list_is_the_schema() -> None:
@@ -45,14 +66,14 @@ def test_the_select_list_is_the_schema() -> None:
 
 
 def test_history_params_cover_the_dates_of_a_half_open_range() -> None:
-    assert sql.history_params("BTCUSD", START, END, 5)[:3] == [
+    assert sql.history_params("BTCUSD", START, END)[:3] == [
         "BTCUSD",
         date(2025, 1, 12),
         date(2025, 1, 13),
     ]
     midnight = datetime(2025, 1, 13, tzinfo=UTC)
     # An end at midnight excludes that day: no partition of it needs reading.
-    assert sql.history_params("X1", START, midnight, 5)[2] == date(2025, 1, 12)
+    assert sql.history_params("X1", START, midnight)[2] == date(2025, 1, 12)
 
 
 def test_parameter_encodings() -> None:
@@ -113,3 +134,17 @@ def test_crossovers_of_a_reference_series_agree_with_the_signal_rule() -> None:
     changes = sum(1 for a, b in itertools.pairwise(sided) if a != b)
     assert changes > 0
     assert len(find_crossovers(rows)) == changes
+
+
+def test_one_deadline_per_request_the_outer_one_wins() -> None:
+    from sma_api.deadline import request_deadline, seconds_left
+
+    assert seconds_left(20.0) == 20.0  # no request: a query's own cap
+    with request_deadline(5.0):
+        assert 4.0 < seconds_left(20.0) <= 5.0
+        assert seconds_left(1.0) == 1.0
+        with request_deadline(60.0):  # a nested answer (history asks latest) keeps the request's
+            assert seconds_left(20.0) <= 5.0
+    assert seconds_left(20.0) == 20.0
+    with request_deadline(None):
+        assert seconds_left(20.0) == 20.0

@@ -139,3 +139,14 @@ def test_a_duckdb_query_over_the_timeout_is_interrupted(lake: Lake) -> None:
     with pytest.raises(BackendUnavailable, match=r"longer than 0\.2 s"):
         store._execute("SELECT count(*) FROM range(1000000000000) a", [])
     store.ping()  # the store still answers afterwards
+
+
+def test_duckdb_queries_take_only_what_is_left_of_the_request_deadline(lake: Lake) -> None:
+    from sma_api.deadline import request_deadline
+
+    store = DuckDbStore(lake.root, timeout_seconds=20.0)
+    with request_deadline(0.2), pytest.raises(BackendUnavailable, match=r"longer than 0\.\d+ s"):
+        store._execute("SELECT count(*) FROM range(1000000000000) a", [])
+    with request_deadline(0.0), pytest.raises(BackendUnavailable, match="deadline passed"):
+        store.latest("BTCUSD")
+    store.ping()  # outside a request, its own timeout applies

@@ -1,4 +1,5 @@
-"""A fault-injecting HTTP proxy for local AWS endpoints (DynamoDB, Athena on moto's server).
+"""A fault-injecting HTTP proxy for local AWS endpoints (DynamoDB on moto's server, the local
+Athena of tests.support.athena_service).
 
 It forwards every request to the real endpoint and, on a seeded share of requests (chosen by
 operation, e.g. DynamoDB's Query), answers instead the way DynamoDB does when it is throttled or

@@ -3,21 +3,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import boto3
 import pytest
 from fastapi.testclient import TestClient
-from hardening_harness import athena_queries, athena_result, athena_rows, seed_athena, write_lake
+from hardening_harness import write_lake
 
 from sma_api.config import Settings
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.support.athena_service import SUCCEEDED, AthenaService
 
-WORKGROUP = "crypto-sma-hardening"
 DAY = datetime(2025, 1, 13, tzinfo=UTC)
 
 # Raw URL path segments for {ticker}: quotes, SQL, traversal, encodings, controls, look-alikes.
@@ -84,24 +83,23 @@ def _assert_refused(client: TestClient, url: str, status: int = 422) -> None:
 
 
 @pytest.fixture
-def athena_client(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    # The standard variable: the store's boto3 clients find moto by it, as they would any endpoint.
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    boto3.client("athena").create_work_group(
-        Name=WORKGROUP,
-        Configuration={"ResultConfiguration": {"OutputLocation": "s3://sma-results/athena/"}},
-    )
+def athena_app(
+    athena_for: Callable[..., AthenaService], tmp_path: Path
+) -> Iterator[tuple[TestClient, AthenaService]]:
+    """The app over the Athena store, on the local Athena over a lake with BTCUSD 06:00-07:59."""
+    write_lake(tmp_path, ("BTCUSD",), DAY.replace(hour=6), 120)
+    service = athena_for(tmp_path)
     store = AthenaStore(
         database="crypto_sma_db",
         table="crypto_sma_table",
-        workgroup=WORKGROUP,
+        workgroup=service.workgroup,
         region="us-east-1",
         poll_seconds=0.01,
         timeout_seconds=10.0,
     )
-    settings = Settings(backend="athena", athena_workgroup=WORKGROUP)
+    settings = Settings(backend="athena", athena_workgroup=service.workgroup)
     with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
-        yield client
+        yield client, service
 
 
 def test_tricks_in_ticker_and_parameters_are_refused_by_the_duckdb_app(tmp_path: Path) -> None:
@@ -118,17 +116,9 @@ def test_tricks_in_ticker_and_parameters_are_refused_by_the_duckdb_app(tmp_path:
 
 
 def test_athena_gets_no_request_text_in_sql_and_no_query_at_all_for_tricks(
-    athena_client: TestClient, moto_endpoint: str
+    athena_app: tuple[TestClient, AthenaService],
 ) -> None:
-    newest = DAY.replace(hour=7, minute=59)
-    ticks = [(DAY.replace(hour=7, minute=m), 94_000.0 + m / 3) for m in range(60)]
-    seed_athena(
-        moto_endpoint,
-        athena_result([("_col0", "date")], [[newest.date().isoformat()]]),
-        athena_rows([ticks[-1]]),
-        athena_rows(ticks[:7]),
-        athena_rows(ticks),
-    )
+    athena_client, athena = athena_app
     # Odd but valid spellings and values: answered, with every value bound as a parameter.
     requests = (
         "/tickers/btc-usd/sma",
@@ -140,8 +130,10 @@ def test_athena_gets_no_request_text_in_sql_and_no_query_at_all_for_tricks(
     for url in requests:
         response = athena_client.get(url)
         assert response.status_code == 200, (url, response.text)
-    sent = athena_queries(moto_endpoint, WORKGROUP)
+    assert athena_client.get(requests[2]).json()["meta"]["count"] == 7
+    sent = athena.queries()
     assert len(sent) == 4  # newest date, latest row (then cached), history, signals' history
+    assert {e.state for e in athena.executions} == {SUCCEEDED}  # Athena took every one
 
     # Tricks: refused before any query is sent.
     for ticker in BAD_TICKERS:
@@ -150,9 +142,9 @@ def test_athena_gets_no_request_text_in_sql_and_no_query_at_all_for_tricks(
     _assert_refused(athena_client, f"/tickers/{LINE_BREAK_TICKER}/sma", status=404)
     for suffix, query in BAD_QUERIES:
         _assert_refused(athena_client, f"/tickers/BTCUSD/{suffix}?{query}")
-    assert athena_queries(moto_endpoint, WORKGROUP) == sent
+    assert athena.queries() == sent
 
-    request_text = ("btc", "BTC", "usd", "USD", "2025", "07:00", "07:07", "06:30", "4321")
+    request_text = ("btc", "BTC", "usd", "USD", "2025", "07:00", "07:07", "06:30")
     for query, parameters in sent:
         assert "'" not in query, query  # no literal of any kind in the text
         assert not [t for t in request_text if t in query], query
@@ -161,4 +153,9 @@ def test_athena_gets_no_request_text_in_sql_and_no_query_at_all_for_tricks(
     bound = [p for _, parameters in sent for p in parameters]
     assert "'BTCUSD'" in bound
     assert f"'{date(2025, 1, 13).isoformat()}'" in bound
-    assert any("4321" in p for p in bound)
+    # The limit alone is text: Athena takes no parameter outside WHERE, so the validated int
+    # is written as digits, and only there.
+    limited = [query for query, _ in sent if "4321" in query]
+    assert len(limited) == 1
+    assert limited[0].endswith(" LIMIT 4321")
+    assert not [p for p in bound if "4321" in p]

@@ -3,30 +3,23 @@ and answers again by itself, with the right data, as soon as the backend is back
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from fastapi.testclient import TestClient
 from fault_proxy import FaultPlan, FaultProxy
-from hardening_harness import (
-    athena_queries,
-    athena_result,
-    athena_rows,
-    post_moto,
-    seed_athena,
-    write_lake,
-)
+from hardening_harness import write_lake
 
 from sma_api.config import Settings
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.support.athena_service import CANCELLED, AthenaService
 
-WORKGROUP = "crypto-sma-outages"
 DAY = datetime(2025, 1, 13, tzinfo=UTC)
 RETRY_AFTER = 7
 DATA_PATHS = (
@@ -89,112 +82,77 @@ def test_an_unreadable_lake_gives_503_and_the_api_recovers_when_it_is_back(
             assert (response.status_code, response.json()) == (200, expected[path]), path
 
 
-# -- Athena on moto's server -------------------------------------------------------------
+# -- Athena: the local Athena over the lake, behind a fault proxy ---------------------------
 
-
-def _set_slow_queries(endpoint: str, polls: int | None) -> None:
-    """Keep every query running for `polls` status checks (None: back to answering at once)."""
-    if polls is None:
-        post_moto(
-            endpoint,
-            "/moto-api/state-manager/unset-transition",
-            {"model_name": "athena::execution"},
-        )
-    else:
-        post_moto(
-            endpoint,
-            "/moto-api/state-manager/set-transition",
-            {
-                "model_name": "athena::execution",
-                "transition": {"progression": "manual", "times": polls},
-            },
-        )
-
-
-def _latest_answer(endpoint: str) -> None:
-    newest = DAY.replace(hour=7, minute=59)
-    seed_athena(
-        endpoint,
-        athena_result([("_col0", "date")], [[newest.date().isoformat()]]),
-        athena_rows([(newest, 94_000.25)]),
-    )
+DEADLINE = 1.0  # the request deadline of the Athena app
 
 
 @pytest.fixture
 def athena_app(
-    moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[TestClient, FaultProxy]]:
-    """The app over the Athena store, reaching moto's server through a fault proxy."""
-    boto3.client("athena", endpoint_url=moto_endpoint).create_work_group(
-        Name=WORKGROUP,
-        Configuration={"ResultConfiguration": {"OutputLocation": "s3://sma-results/athena/"}},
-    )
-    with FaultProxy(moto_endpoint, FaultPlan(share=0.0)) as proxy:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    athena_for: Callable[..., AthenaService], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[TestClient, FaultProxy, AthenaService, dict[str, Any]]]:
+    """The app over the Athena store, reaching the local Athena through a fault proxy; and what
+    the DuckDB app answers on the same lake."""
+    lake = tmp_path / "lake"
+    write_lake(lake, ("BTCUSD", "ETHUSD"), DAY.replace(hour=6), 180)
+    with _duckdb_client(lake) as reference:
+        expected = {path: reference.get(path).json() for path in DATA_PATHS}
+    service = athena_for(lake)
+    with FaultProxy(service.url, FaultPlan(share=0.0)) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_ATHENA", proxy.url)
         store = AthenaStore(
             database="crypto_sma_db",
             table="crypto_sma_table",
-            workgroup=WORKGROUP,
+            workgroup=service.workgroup,
             region="us-east-1",
             poll_seconds=0.02,
-            timeout_seconds=1.0,
         )
         settings = Settings(
             backend="athena",
-            athena_workgroup=WORKGROUP,
+            athena_workgroup=service.workgroup,
             retry_after_seconds=RETRY_AFTER,
             cache_enabled=False,
+            request_deadline_seconds=DEADLINE,
         )
-        try:
-            with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
-                yield client, proxy
-        finally:
-            _set_slow_queries(moto_endpoint, None)
+        with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
+            yield client, proxy, service, expected
 
 
-def test_a_slow_athena_gives_503_at_the_timeout_and_the_api_recovers(
-    athena_app: tuple[TestClient, FaultProxy], moto_endpoint: str
+def test_a_slow_athena_gives_503_at_the_deadline_and_the_api_recovers(
+    athena_app: tuple[TestClient, FaultProxy, AthenaService, dict[str, Any]],
 ) -> None:
-    client, _ = athena_app
-    _set_slow_queries(moto_endpoint, polls=10_000)
+    client, _, service, expected = athena_app
+    with service.holding():
+        for path in DATA_PATHS:
+            began = time.monotonic()
+            _assert_unavailable(client, path)
+            assert time.monotonic() - began < DEADLINE + 0.5, path
+        assert client.get("/health").status_code == 200  # Athena answers; its queries are slow
+    # The store stopped every query it gave up on, so none costs anything more.
+    held = service.executions
+    assert len(held) == len(DATA_PATHS)
+    assert {e.state for e in held} == {CANCELLED}
+    assert service.stopped == [e.id for e in held]
+
     for path in DATA_PATHS:
-        _assert_unavailable(client, path)
-    # The store stopped the query it gave up on, so it costs nothing more.
-    states = {
-        boto3.client("athena", endpoint_url=moto_endpoint).get_query_execution(
-            QueryExecutionId=query_id
-        )["QueryExecution"]["Status"]["State"]
-        for query_id in _execution_ids(moto_endpoint)
-    }
-    assert states == {"CANCELLED"}
-    assert client.get("/health").status_code == 200  # Athena itself answers; queries are slow
-
-    _set_slow_queries(moto_endpoint, None)
-    _latest_answer(moto_endpoint)
-    response = client.get("/tickers/BTCUSD/sma")
-    assert response.status_code == 200, response.text
-    assert response.json()["bid_price"] == 94_000.25
-
-
-def _execution_ids(endpoint: str) -> list[str]:
-    client = boto3.client("athena", endpoint_url=endpoint)
-    return client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
+        response = client.get(path)
+        assert (response.status_code, response.json()) == (200, expected[path]), path
 
 
 @pytest.mark.parametrize("kind", ["unavailable", "internal", "reset"])
 def test_athena_down_gives_503_and_the_api_recovers_when_it_is_back(
-    athena_app: tuple[TestClient, FaultProxy], moto_endpoint: str, kind: Any
+    athena_app: tuple[TestClient, FaultProxy, AthenaService, dict[str, Any]], kind: Any
 ) -> None:
-    client, proxy = athena_app
+    client, proxy, service, expected = athena_app
     with proxy.outage(kind):
         _assert_unavailable(client, "/health")
         for path in DATA_PATHS:
             _assert_unavailable(client, path)
     assert proxy.stats.injected[kind] > 0
-    assert athena_queries(moto_endpoint, WORKGROUP) == []  # nothing got through
+    assert service.queries() == []  # nothing got through, nor later from an abandoned query
 
-    _latest_answer(moto_endpoint)
     assert client.get("/health").status_code == 200
-    response = client.get("/tickers/BTCUSD/sma")
-    assert response.status_code == 200, response.text
-    assert response.json()["bid_price"] == 94_000.25
+    for path in DATA_PATHS:
+        response = client.get(path)
+        assert (response.status_code, response.json()) == (200, expected[path]), path
+    assert service.queries()

@@ -7,6 +7,8 @@ from typing import Any
 
 from infra_templates import Synthesised, only, resources
 
+from sma_api.config import Settings as ApiSettings
+from sma_api.store.athena import STOP_TIMEOUT_SECONDS
 from sma_infra.api_stack import PLAIN_ROUTES, QUERY_ROUTE, STATIC_ROUTE
 
 API = "SmaApiStack"
@@ -53,6 +55,15 @@ def test_function_concurrency_is_reserved_and_capped(
     assert function(default_app)["ReservedConcurrentExecutions"] == 5
     # API_RESERVED_CONCURRENCY=none: the account's own quota is the cap.
     assert "ReservedConcurrentExecutions" not in function(variant_app)
+
+
+def test_the_api_answers_before_the_function_times_out(default_app: Synthesised) -> None:
+    """The API's request deadline plus the stop of the query still running fit in the Lambda
+    timeout: a slow Athena gives the client 503 with Retry-After, not API Gateway's error."""
+    props = function(default_app)
+    settings = ApiSettings(**props["Environment"]["Variables"])
+    answered_by = settings.request_deadline_seconds + STOP_TIMEOUT_SECONDS
+    assert answered_by + 0.5 <= props["Timeout"]
 
 
 def test_function_environment_follows_the_catalog_names(variant_app: Synthesised) -> None:

@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     query_timeout_seconds: Seconds = Field(
         default=20.0, validation_alias="SMA_QUERY_TIMEOUT_SECONDS"
     )
+    # All queries of one request share this deadline; at it the running query is stopped and the
+    # answer is 503 with Retry-After. It must end before the Lambda timeout (infra's
+    # FUNCTION_TIMEOUT, 28 s, itself inside API Gateway's 30 s) with room for the stop request
+    # (store.athena.STOP_TIMEOUT_SECONDS); tests/infra checks that it does.
+    request_deadline_seconds: Seconds = Field(
+        default=25.0, validation_alias="SMA_REQUEST_DEADLINE_SECONDS"
+    )
     cache_enabled: bool = Field(default=True, validation_alias="SMA_CACHE_ENABLED")
     cache_max_entries: int = Field(default=4096, ge=1, validation_alias="SMA_CACHE_MAX_ENTRIES")
     # The job runs at minute `refresh_minute` of every hour; its data lands within the grace.

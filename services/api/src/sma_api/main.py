@@ -54,7 +54,10 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.service = SmaService(
-        store, cache, max_signal_span=timedelta(days=settings.max_signal_days)
+        store,
+        cache,
+        max_signal_span=timedelta(days=settings.max_signal_days),
+        deadline_seconds=settings.request_deadline_seconds,
     )
     app.include_router(tickers.router)
     app.include_router(health.router)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final, TypeVar
+from typing import Concatenate, Final, ParamSpec, TypeVar
 
 from sma_api.cache import TTLCache
 from sma_api.crossovers import CrossoverEvent, find_crossovers
+from sma_api.deadline import request_deadline
 from sma_api.errors import InvalidRange, TickerNotFound
 from sma_api.rows import SmaRow, as_utc
 from sma_api.sql import Order
 from sma_api.store.base import SmaStore, TickerLatest
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 DEFAULT_SPAN: Final[timedelta] = timedelta(hours=24)
 # Tick times are whole seconds (the source's format), so ending the default range one second
@@ -47,8 +50,24 @@ class _Missing:
     ticker: str
 
 
+def _one_request(
+    answer: Callable[Concatenate[SmaService, P], T],
+) -> Callable[Concatenate[SmaService, P], T]:
+    """An answer is one request: every query it runs shares one deadline (`sma_api.deadline`)."""
+
+    @functools.wraps(answer)
+    def within_deadline(service: SmaService, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with request_deadline(service.deadline_seconds):
+            return answer(service, *args, **kwargs)
+
+    return within_deadline
+
+
 class SmaService:
-    """Answers the endpoints' questions from a store, remembering answers until the next refresh."""
+    """Answers the endpoints' questions from a store, remembering answers until the next refresh.
+
+    Each answer runs its queries within one deadline of `deadline_seconds` (None: none).
+    """
 
     def __init__(
         self,
@@ -56,11 +75,14 @@ class SmaService:
         cache: TTLCache | None = None,
         *,
         max_signal_span: timedelta = timedelta(days=31),
+        deadline_seconds: float | None = None,
     ) -> None:
         self.store = store
         self.cache = cache
         self.max_signal_span = max_signal_span
+        self.deadline_seconds = deadline_seconds
 
+    @_one_request
     def latest(self, ticker: str) -> SmaRow:
         def lookup() -> SmaRow | _Missing:
             try:
@@ -73,6 +95,7 @@ class SmaService:
             raise TickerNotFound(ticker)
         return found
 
+    @_one_request
     def history(
         self,
         ticker: str,
@@ -89,6 +112,7 @@ class SmaService:
         )
         return HistoryResult(rows, lo, hi, truncated=len(rows) >= limit)
 
+    @_one_request
     def signals(self, ticker: str, start: datetime | None, end: datetime | None) -> SignalsResult:
         newest = self.latest(ticker).last_refreshed
         lo, hi = resolve_range(start, end, newest, max_span=self.max_signal_span)
@@ -99,9 +123,11 @@ class SmaService:
 
         return self._cached(("signals", ticker, lo, hi), compute)
 
+    @_one_request
     def tickers(self) -> list[TickerLatest]:
         return self._cached(("tickers",), self.store.tickers)
 
+    @_one_request
     def ping(self) -> None:
         self.store.ping()
 

@@ -4,6 +4,10 @@ The texts are valid in Athena (Trino) and in DuckDB. Only the FROM source differ
 for Athena, a `read_parquet(?)` over the chosen partition files for DuckDB. Values are bound
 server-side (Athena execution parameters, DuckDB prepared parameters), so no request value is
 ever part of the text; the ORDER BY direction is picked from two fixed texts, never formatted.
+
+Athena takes execution parameters only in the WHERE clause (its documentation on parameterized
+queries), so every `?` stands there. The one number outside it, the LIMIT, is an `int` checked to
+lie in 1..MAX_ROWS and written as its digits: it cannot carry anything but a row count.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from sma.schema import DATA_COLUMN_NAMES
 
 Order = Literal["asc", "desc"]
 Param = str | int | date | datetime
+
+# The most rows one query may ask for: above the service's cap for /signals, far below what hurts.
+MAX_ROWS: Final[int] = 1_000_000
 
 # A lower date bound that keeps every partition: used only when the newest ones held no rows.
 ALL_DATES: Final[date] = date(1970, 1, 1)
@@ -53,16 +60,24 @@ def latest_sql(source: str) -> str:
 _ORDER_BY: Final[dict[Order, str]] = {"asc": f"{_TIME} ASC", "desc": f"{_TIME} DESC"}
 
 
-def history_sql(source: str, order: Order) -> str:
-    """A ticker's ticks in [start, end). Params: ticker, first_date, last_date, start, end, limit.
+def row_limit(limit: int) -> str:
+    """The text of a LIMIT: `limit` as digits, once it is an `int` (not a bool) in 1..MAX_ROWS."""
+    if type(limit) is not int or not 1 <= limit <= MAX_ROWS:
+        raise ValueError(f"a row limit is a whole number in 1..{MAX_ROWS}, got {limit!r}")
+    return str(limit)
 
-    The date bounds prune partitions; the timestamp bounds are the exact range.
+
+def history_sql(source: str, order: Order, limit: int) -> str:
+    """At most `limit` ticks of a ticker in [start, end), in `order` of time.
+
+    Params: ticker, first_date, last_date, start, end. The date bounds prune partitions; the
+    timestamp bounds are the exact range. The limit is written into the text (see `row_limit`).
     """
     return (
         f"SELECT {_COLUMNS} FROM {source} "
         f"WHERE {_TICKER} = ? AND {_DATE} BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) "
         f"AND {_TIME} >= CAST(? AS TIMESTAMP) AND {_TIME} < CAST(? AS TIMESTAMP) "
-        f"ORDER BY {_ORDER_BY[order]} LIMIT ?"
+        f"ORDER BY {_ORDER_BY[order]} LIMIT {row_limit(limit)}"
     )
 
 
@@ -114,10 +129,10 @@ def athena_params(values: list[Param]) -> list[str]:
     return out
 
 
-def history_params(ticker: str, start: datetime, end: datetime, limit: int) -> list[Param]:
+def history_params(ticker: str, start: datetime, end: datetime) -> list[Param]:
     """Parameters of `history_sql`: the date partitions spanned by [start, end), then the range."""
     last_date = (end - _ONE_MICROSECOND).astimezone(UTC).date()
-    return [ticker, start.astimezone(UTC).date(), last_date, start, end, limit]
+    return [ticker, start.astimezone(UTC).date(), last_date, start, end]
 
 
 _ONE_MICROSECOND: Final[timedelta] = timedelta(microseconds=1)

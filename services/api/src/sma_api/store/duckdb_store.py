@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sma.schema import PARTITION_KEYS, ColumnType
 from sma.tickers import is_valid
 from sma_api import sql
+from sma_api.deadline import seconds_left
 from sma_api.errors import BackendUnavailable, TickerNotFound
 from sma_api.rows import SmaRow, as_utc, row_from_record
 from sma_api.sql import Order
@@ -93,8 +94,8 @@ class DuckDbStore(SmaStore):
         files = self._files_between(ticker, start, end)
         if not files:
             return []
-        params = sql.history_params(ticker, start, end, limit)
-        records = self._query(sql.history_sql(SOURCE, order), files, params)
+        params = sql.history_params(ticker, start, end)
+        records = self._query(sql.history_sql(SOURCE, order, limit), files, params)
         return [row_from_record(r) for r in records]
 
     def tickers(self) -> list[TickerLatest]:
@@ -206,10 +207,14 @@ class DuckDbStore(SmaStore):
         return self._execute(query, [files, *sql.duckdb_params(params)])
 
     def _execute(self, query: str, params: list[object]) -> list[dict[str, object]]:
+        # What is left of the request's deadline, at most this store's own timeout per query.
+        timeout = seconds_left(self._timeout)
+        if timeout <= 0:
+            raise BackendUnavailable("the request's deadline passed before its next query")
         try:
             # DuckDB connections are not thread-safe; a cursor is a connection of its own.
             cursor = self._con.cursor()
-            watchdog = threading.Timer(self._timeout, cursor.interrupt)
+            watchdog = threading.Timer(timeout, cursor.interrupt)
             watchdog.daemon = True
             watchdog.start()
             try:
@@ -220,7 +225,7 @@ class DuckDbStore(SmaStore):
                 watchdog.cancel()
                 cursor.close()
         except self._duckdb.InterruptException as exc:
-            raise BackendUnavailable(f"query took longer than {self._timeout:g} s") from exc
+            raise BackendUnavailable(f"query took longer than {timeout:g} s") from exc
         except (self._duckdb.Error, OSError) as exc:
             logger.warning("DuckDB query failed: %s", exc)
             raise BackendUnavailable("the lake could not be read") from exc

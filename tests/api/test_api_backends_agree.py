@@ -1,0 +1,81 @@
+"""Works here, works on AWS: the API over Athena (the local Athena running the SQL the store
+sends, over the lake) gives the very answers the API over DuckDB gives on the same lake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from api_lake import Lake, settings_for
+from fastapi.testclient import TestClient
+
+from sma import names
+from sma_api.config import Settings
+from sma_api.main import create_app
+from sma_api.store.athena import AthenaStore
+from sma_api.store.duckdb_store import DuckDbStore
+from tests.support.athena_service import AthenaService
+
+PATHS = [
+    "/tickers",
+    "/tickers/BTCUSD/sma",
+    "/tickers/eth-usd/sma",
+    "/tickers/NEWUSD/sma",  # every SMA null
+    "/tickers/BTCUSD/sma/history",
+    "/tickers/BTCUSD/sma/history?order=desc",
+    "/tickers/BTCUSD/sma/history?order=asc&limit=7",
+    "/tickers/BTCUSD/sma/history?order=desc&limit=7",
+    "/tickers/BTCUSD/sma/history?start=2025-01-12T23:55:00Z&end=2025-01-13T00:05:00Z&limit=3",
+    "/tickers/BTCUSD/sma/history?start=2025-01-12T23:55:00Z&end=2025-01-13T00:05:00Z&order=desc",
+    "/tickers/BTCUSD/sma/history?start=2025-01-12T06:00:00Z&limit=10000",  # over result pages
+    "/tickers/BTCUSD/sma/history?end=2025-01-13T01:00:00%2B01:00&order=desc&limit=50",
+    "/tickers/ETHUSD/sma/history?start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z",  # empty
+    "/tickers/NEWUSD/sma/history?limit=10000",
+    "/tickers/BTCUSD/signals",
+    "/tickers/BTCUSD/signals?start=2025-01-12T06:00:00Z&end=2025-01-13T09:00:00Z",
+    "/tickers/ETHUSD/signals",
+    "/tickers/NEWUSD/signals",
+    "/tickers/XXXUSD/sma",  # 404
+    "/tickers/XXXUSD/sma/history",
+    "/tickers/XXXUSD/signals",
+]
+
+
+@pytest.fixture(scope="module")
+def backends(lake: Lake) -> Iterator[tuple[TestClient, TestClient, AthenaService]]:
+    """A DuckDB app and an Athena app over the same lake, without the response cache."""
+    with AthenaService(lake.root) as service, pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ENDPOINT_URL_ATHENA", service.url)
+        athena = AthenaStore(
+            database=names.GLUE_DATABASE,
+            table=names.GLUE_TABLE,
+            workgroup=service.workgroup,
+            region="us-east-1",
+            poll_seconds=0.01,
+        )
+        athena_settings = Settings(
+            backend="athena", athena_workgroup=service.workgroup, cache_enabled=False
+        )
+        duckdb_settings = settings_for(lake.root, cache_enabled=False)
+        with (
+            TestClient(create_app(duckdb_settings, DuckDbStore(lake.root))) as here,
+            TestClient(create_app(athena_settings, athena)) as aws,
+        ):
+            yield here, aws, service
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_athena_and_duckdb_give_the_same_answer(
+    backends: tuple[TestClient, TestClient, AthenaService], path: str
+) -> None:
+    here, aws, service = backends
+    before = len(service.executions)
+    expected = here.get(path)
+    answer = aws.get(path)
+    assert (answer.status_code, answer.json()) == (expected.status_code, expected.json())
+    assert expected.status_code in (200, 404), expected.text
+    assert answer.headers.get("etag") == expected.headers.get("etag")
+    # The Athena app really asked Athena, and Athena ran every query it was sent.
+    sent = service.executions[before:]
+    assert sent
+    assert {e.state for e in sent} == {"SUCCEEDED"}, [e.reason for e in sent]
