@@ -25,8 +25,8 @@ lint: setup ## ruff lint and format check
 	$(UV) run --no-sync ruff check $(wildcard $(PY_SOURCES))
 	$(UV) run --no-sync ruff format --check $(wildcard $(PY_SOURCES))
 
-typecheck: setup ## mypy on the library and services
-	$(UV) run --no-sync mypy libs/sma/src services/glue_job/src services/api/src infra/src bench
+typecheck: setup ## mypy on the library, the services, the benchmarks and the test helpers
+	$(UV) run --no-sync mypy libs/sma/src services/glue_job/src services/api/src infra/src bench tests/support
 
 pytest: setup ## the pytest suite
 	$(UV) run --no-sync pytest
@@ -37,7 +37,7 @@ demo: setup ## the whole pipeline locally: DynamoDB endpoint, Spark job, lake, A
 	$(UV) run --no-sync python -m sma_etl.local.demo $(DEMO_ARGS)
 
 soak: setup ## 10,000 API requests at 64 concurrency over real HTTP; fails on any error
-	$(UV) run --no-sync python bench/soak.py
+	$(UV) run --no-sync python -m bench.soak
 
 bench: setup ## every benchmark of BENCHMARKS.md at full size (BENCH_ARGS=--quick for small sizes)
 	$(UV) run --no-sync python -m bench $(BENCH_ARGS)

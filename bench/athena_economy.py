@@ -19,17 +19,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import logging
-import os
-import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -39,12 +31,15 @@ import pyarrow.compute as pc
 
 from bench.counting_proxy import Tally, counting_proxy
 from bench.data import TickSpec, ticker_names
-from bench.lake import lake_rows, write_lake
-from bench.net import free_port
+from bench.lake import lake_rows
 from bench.report import print_json, print_table
 from sma import names
-from sma.schema import DATA_COLUMN_NAMES, PARTITION_KEYS
 from sma.tickers import normalize
+from tests.support.api_server import ApiServer, serve_api
+from tests.support.athena import create_workgroup, data_result, newest_date_result, seed_results
+from tests.support.glue_view import from_athena_literal, glue_named_duckdb
+from tests.support.lake import write_table
+from tests.support.moto_server import reset, serve_moto
 
 START: Final = "AmazonAthena.StartQueryExecution"
 WORKGROUP: Final = "crypto-sma"
@@ -54,54 +49,18 @@ REGION: Final = "us-east-1"
 TARGET_DATES: Final = 2
 
 
-def _post(endpoint: str, path: str, body: dict[str, Any]) -> None:
-    request = urllib.request.Request(
-        endpoint + path,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30):
-        pass
-
-
-def _result(columns: list[tuple[str, str]], rows: list[list[str | None]]) -> dict[str, Any]:
-    """An Athena result set: a header row, then every value as text (absent for null)."""
-    header = {"Data": [{"VarCharValue": name} for name, _ in columns]}
-    data = [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in rows]
-    info = [
-        {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": name, "Label": name,
-         "Type": kind, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": False}
-        for name, kind in columns
-    ]  # fmt: skip
-    return {"rows": [header, *data], "column_info": info}
-
-
 def canned_answers(lake: pa.Table, ticker: str) -> list[dict[str, Any]]:
     """What Athena would answer to the latest lookup's two queries for `ticker`."""
     rows = lake.filter(pc.equal(lake.column("ticker"), ticker)).sort_by(
         [("last_refreshed", "descending")]
     )
     newest = rows.slice(0, 1).to_pylist()[0]
-    values: list[str | None] = []
-    for name in DATA_COLUMN_NAMES:
-        value = newest[name]
-        if name == "last_refreshed":
-            values.append(value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3])
-        else:
-            values.append(None if value is None else repr(value))
-    types = [(c, "timestamp" if c == "last_refreshed" else "double") for c in DATA_COLUMN_NAMES]
-    return [
-        _result([("_col0", "date")], [[newest["date"].isoformat()]]),
-        _result(types, [values]),
-    ]
+    return [newest_date_result(newest["date"]), data_result([newest])]
 
 
-@contextmanager
-def api_server(endpoint: str, cache: bool) -> Iterator[str]:
-    port = free_port()
-    env = dict(os.environ)
-    env.update(
+def api_server(endpoint: str, cache: bool) -> AbstractContextManager[ApiServer]:
+    """The API over the Athena store, its AWS endpoint `endpoint`."""
+    return serve_api(
         {
             "SMA_BACKEND": "athena",
             "ATHENA_WORKGROUP": WORKGROUP,
@@ -116,28 +75,6 @@ def api_server(endpoint: str, cache: bool) -> Iterator[str]:
             "SMA_CACHE_ENABLED": "true" if cache else "false",
         }
     )
-    command = [sys.executable, "-m", "uvicorn", "sma_api.main:app", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(command, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("the API did not come up") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def send(url: str, paths: list[str]) -> dict[int, int]:
@@ -170,8 +107,9 @@ def measure(
     # Sequential requests: with the cache on only the first of each ticker queries (2 each);
     # without it every request does. Queue enough answers, in request order, for the worst case.
     queue = [a for i in range(n) for a in answers[tickers[i % len(tickers)]]]
-    _post(upstream, "/moto-api/static/athena/query-results", {"region": REGION, "results": queue})
-    with api_server(proxy, cache) as url:
+    seed_results(upstream, *queue, region=REGION)
+    with api_server(proxy, cache) as server:
+        url = server.url
         tally.reset()
         began = time.perf_counter()
         statuses = send(url, paths)
@@ -192,22 +130,8 @@ def measure(
 
 def partitions_touched(lake_root: Path, query: str, params: list[str]) -> dict[str, Any]:
     """Run Athena's SQL text in DuckDB over the lake under the Glue names; what it read."""
-    import duckdb
-
-    con = duckdb.connect(
-        ":memory:",
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
-    )
-    con.execute("SET TimeZone = 'UTC'")
-    types = {"string": "VARCHAR", "date": "DATE"}
-    hive = ", ".join(f"'{c.name}': {types[c.type]}" for c in PARTITION_KEYS)
-    files = (lake_root / "*" / "*" / "*" / "*.parquet").as_posix()
-    con.execute(f'CREATE SCHEMA "{DATABASE}"')
-    con.execute(
-        f'CREATE VIEW "{DATABASE}"."{TABLE}" AS SELECT * FROM read_parquet('
-        f"'{files}', hive_partitioning = true, hive_types = {{{hive}}})"
-    )
-    values = [p[1:-1].replace("''", "'") if p.startswith("'") else int(p) for p in params]
+    con = glue_named_duckdb(lake_root, DATABASE, TABLE)
+    values = [from_athena_literal(p) for p in params]
     profile = lake_root.parent / "profile.json"
     con.execute("PRAGMA enable_profiling = 'json'")
     con.execute(f"PRAGMA profiling_output = '{profile}'")
@@ -256,33 +180,20 @@ def main() -> None:
     n = 200 if args.quick else args.requests
     days = 7 if args.quick else args.days
 
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-
     tickers = [normalize(t) for t in ticker_names(3)]
-    scratch = Path(tempfile.mkdtemp(prefix="bench-athena-"))
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    upstream = f"http://127.0.0.1:{port}"
-    try:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-athena-") as scratch_dir,
+        serve_moto(quiet=True) as upstream,
+    ):
+        scratch = Path(scratch_dir)
         per_ticker = int(timedelta(days=days) / timedelta(minutes=1))
         lake = lake_rows(TickSpec(ticks=per_ticker * 3, tickers=3))
-        write_lake(lake, scratch / "lake")
-        import boto3
-
-        athena = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-        ).client("athena", endpoint_url=upstream)
-        athena.create_work_group(
-            Name=WORKGROUP,
-            Configuration={"ResultConfiguration": {"OutputLocation": "s3://sma-athena/results/"}},
-        )
+        write_table(lake, scratch / "lake")
+        create_workgroup(upstream, WORKGROUP, REGION)
         with counting_proxy(upstream, keep_bodies=frozenset({START})) as (proxy, tally):
             cached = measure((upstream, proxy), tally, lake, tickers, n, cache=True)
-            _post(upstream, "/moto-api/reset", {})  # drop unconsumed canned answers
-            athena.create_work_group(Name=WORKGROUP)
+            reset(upstream)  # drop unconsumed canned answers
+            create_workgroup(upstream, WORKGROUP, REGION)
             uncached = measure(
                 (upstream, proxy), tally, lake, tickers, min(n, args.uncached_requests), cache=False
             )
@@ -290,9 +201,6 @@ def main() -> None:
         touched = partitions_touched(
             scratch / "lake", latest[0]["QueryString"], latest[0]["ExecutionParameters"]
         )
-    finally:
-        moto.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
 
     print_table(
         ["cache", "requests", "Athena queries", "distinct", "queries / distinct", "statuses"],

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.support.moto_server import reset, serve_moto
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -53,32 +53,17 @@ def shared_data() -> Path:
     return data
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """moto's server on a free loopback port: real HTTP for DynamoDB, Glue, S3 and Athena."""
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with serve_moto() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
 def moto_endpoint(moto_server: str) -> str:
     """moto's endpoint, emptied before each test so tests never see each other's tables."""
-    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10):
-        pass
+    reset(moto_server)
     return moto_server
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_lake import AppFactory, Lake, build_lake, settings_for
 from fastapi.testclient import TestClient
 
 from sma_api.main import create_app
 from sma_api.store.base import SmaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.api.api_lake import AppFactory, Lake, build_lake, settings_for
 
 
 @pytest.fixture(scope="session")

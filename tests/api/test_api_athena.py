@@ -5,18 +5,14 @@ run in DuckDB on views named like the Glue table, answers the same as the oracle
 from __future__ import annotations
 
 import copy
-import json
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
-from api_lake import Lake, Row, iso, tick_json
 from fastapi.testclient import TestClient
-from glue_view import from_athena_literal, glue_named_duckdb
 
 from sma.schema import DATA_COLUMN_NAMES
 from sma.windows import SMA_COLUMNS
@@ -25,6 +21,20 @@ from sma_api.config import Settings
 from sma_api.errors import BackendUnavailable, TickerNotFound
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
+from tests.api.api_lake import Lake, tick_json
+from tests.support.athena import (
+    ResultSet,
+    athena_timestamp,
+    create_workgroup,
+    data_result,
+    hold_queries,
+    newest_date_result,
+    result_set,
+    seed_results,
+    sent_queries,
+)
+from tests.support.glue_view import from_athena_literal, glue_named_duckdb
+from tests.support.times import iso
 
 WORKGROUP = "crypto-sma-test"
 DATABASE, TABLE = "crypto_sma_db", "crypto_sma_table"
@@ -36,7 +46,6 @@ PARTITIONS_SQL = sql.partitions_source(DATABASE, TABLE)
 @dataclass
 class Athena:
     endpoint: str
-    client: Any
     session: boto3.Session
     sent: list[dict[str, Any]] = field(default_factory=list)
     polls: list[str] = field(default_factory=list)
@@ -54,67 +63,22 @@ class Athena:
             **options,
         )
 
-    def seed(self, *results: dict[str, Any]) -> None:
+    def seed(self, *results: ResultSet) -> None:
         """Queue canned result sets: moto runs no SQL, it answers queries in order."""
-        _post(
-            self.endpoint,
-            "/moto-api/static/athena/query-results",
-            {
-                "region": REGION,
-                "results": list(results),
-            },
-        )
+        seed_results(self.endpoint, *results, region=REGION)
 
     def recorded(self) -> list[tuple[str, list[str]]]:
         """(SQL text, execution parameters) of every query moto received, in order."""
-        ids = self.client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
-        executions = [
-            self.client.get_query_execution(QueryExecutionId=i)["QueryExecution"] for i in ids
-        ]
-        executions.sort(key=lambda e: e["Status"]["SubmissionDateTime"])
-        return [(e["Query"], e.get("ExecutionParameters", [])) for e in executions]
-
-
-def _post(endpoint: str, path: str, body: dict[str, Any]) -> None:
-    request = urllib.request.Request(
-        endpoint + path,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status in (200, 201)
-
-
-def _transition(endpoint: str, times: int | None) -> None:
-    if times is None:
-        _post(
-            endpoint,
-            "/moto-api/state-manager/unset-transition",
-            {"model_name": "athena::execution"},
-        )
-    else:
-        _post(
-            endpoint,
-            "/moto-api/state-manager/set-transition",
-            {
-                "model_name": "athena::execution",
-                "transition": {"progression": "manual", "times": times},
-            },
-        )
+        return sent_queries(self.endpoint, WORKGROUP, REGION)
 
 
 @pytest.fixture
 def athena(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Athena]:
     # The standard variable: the store's boto3 clients find moto by it, as they would LocalStack.
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    client = boto3.client("athena", region_name=REGION)
-    client.create_work_group(
-        Name=WORKGROUP,
-        Configuration={"ResultConfiguration": {"OutputLocation": "s3://sma-results/athena/"}},
-    )
+    create_workgroup(moto_endpoint, WORKGROUP, REGION)
     session = boto3.Session(region_name=REGION)
-    harness = Athena(moto_endpoint, client, session)
+    harness = Athena(moto_endpoint, session)
 
     def on_start(params: dict[str, Any], **_: Any) -> None:
         harness.sent.append(copy.deepcopy(params))
@@ -127,51 +91,7 @@ def athena(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Athe
         "before-call.athena.StopQueryExecution", lambda **_: harness.stops.append("stop")
     )
     yield harness
-    _transition(moto_endpoint, None)
-
-
-def result(columns: list[tuple[str, str]], rows: list[list[str | None]]) -> dict[str, Any]:
-    """A result set as Athena returns it: a header row, then every value as text or absent."""
-    header = {"Data": [{"VarCharValue": name} for name, _ in columns]}
-    data = [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in rows]
-    info = [
-        {
-            "CatalogName": "hive",
-            "SchemaName": "",
-            "TableName": "",
-            "Name": name,
-            "Label": name,
-            "Type": kind,
-            "Precision": 0,
-            "Scale": 0,
-            "Nullable": "UNKNOWN",
-            "CaseSensitive": False,
-        }
-        for name, kind in columns
-    ]
-    return {"rows": [header, *data], "column_info": info}
-
-
-def _athena_time(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-
-
-_DATA_TYPES = [(c, "timestamp" if c == "last_refreshed" else "double") for c in DATA_COLUMN_NAMES]
-
-
-def data_rows(rows: list[Row]) -> dict[str, Any]:
-    values = [
-        [
-            _athena_time(r[c]) if c == "last_refreshed" else None if r[c] is None else repr(r[c])
-            for c in DATA_COLUMN_NAMES
-        ]
-        for r in rows
-    ]
-    return result(_DATA_TYPES, values)
-
-
-def newest_date(day: date | None) -> dict[str, Any]:
-    return result([("_col0", "date")], [[None if day is None else day.isoformat()]])
+    hold_queries(moto_endpoint, None)
 
 
 # -- what is sent ------------------------------------------------------------------------
@@ -180,7 +100,7 @@ def newest_date(day: date | None) -> dict[str, Any]:
 def test_latest_sends_parameterised_partition_pruned_sql(athena: Athena, lake: Lake) -> None:
     latest = lake.latest("BTCUSD")
     day = latest["last_refreshed"].date()
-    athena.seed(newest_date(day), data_rows([latest]))
+    athena.seed(newest_date_result(day), data_result([latest]))
 
     row = athena.store().latest("BTCUSD")
 
@@ -207,7 +127,7 @@ def test_latest_sends_parameterised_partition_pruned_sql(athena: Athena, lake: L
 
 
 def test_a_hostile_ticker_never_reaches_the_sql_text(athena: Athena) -> None:
-    athena.seed(newest_date(None))
+    athena.seed(newest_date_result(None))
     with pytest.raises(TickerNotFound):
         athena.store().latest("X1Y2Z3")
     [(query, params)] = athena.recorded()
@@ -219,7 +139,7 @@ def test_a_hostile_ticker_never_reaches_the_sql_text(athena: Athena) -> None:
 def test_latest_widens_only_when_the_newest_partition_is_empty(athena: Athena, lake: Lake) -> None:
     latest = lake.latest("ETHUSD")
     day = latest["last_refreshed"].date() + timedelta(days=1)
-    athena.seed(newest_date(day), data_rows([]), data_rows([latest]))
+    athena.seed(newest_date_result(day), data_result([]), data_result([latest]))
     row = athena.store().latest("ETHUSD")
     assert row.last_refreshed == latest["last_refreshed"]
     assert [p for _, p in athena.recorded()] == [
@@ -233,7 +153,7 @@ def test_history_sends_range_limit_and_order_as_parameters(athena: Athena, lake:
     start = datetime(2025, 1, 12, 23, 58, tzinfo=UTC)
     end = datetime(2025, 1, 13, 0, 3, tzinfo=UTC)
     expected = [r for r in lake.rows["BTCUSD"] if start <= r["last_refreshed"] < end][::-1]
-    athena.seed(data_rows(expected))
+    athena.seed(data_result(expected))
     rows = athena.store().history("BTCUSD", start, end, 50, "desc")
     assert [r.last_refreshed for r in rows] == [r["last_refreshed"] for r in expected]
     assert athena.recorded() == [
@@ -254,13 +174,13 @@ def test_history_sends_range_limit_and_order_as_parameters(athena: Athena, lake:
 def test_tickers_reads_partition_metadata_then_newest_dates(athena: Athena, lake: Lake) -> None:
     days = {t: lake.latest(t)["last_refreshed"].date() for t in ("BTCUSD", "ETHUSD")}
     athena.seed(
-        result(
+        result_set(
             [("ticker", "varchar"), ("_col1", "date")],
             [[t, d.isoformat()] for t, d in days.items()],
         ),
-        result(
+        result_set(
             [("ticker", "varchar"), ("last_refreshed", "timestamp")],
-            [[t, _athena_time(lake.latest(t)["last_refreshed"])] for t in days],
+            [[t, athena_timestamp(lake.latest(t)["last_refreshed"])] for t in days],
         ),
     )
     found = athena.store().tickers()
@@ -281,8 +201,8 @@ def test_tickers_reads_partition_metadata_then_newest_dates(athena: Athena, lake
 
 def test_the_store_polls_until_the_query_succeeds(athena: Athena, lake: Lake) -> None:
     latest = lake.latest("BTCUSD")
-    athena.seed(newest_date(latest["last_refreshed"].date()), data_rows([latest]))
-    _transition(athena.endpoint, 3)
+    athena.seed(newest_date_result(latest["last_refreshed"].date()), data_result([latest]))
+    hold_queries(athena.endpoint, 3)
     row = athena.store().latest("BTCUSD")
     assert row.bid_price == latest["bid_price"]
     # QUEUED and RUNNING each last three status requests per query.
@@ -290,7 +210,7 @@ def test_the_store_polls_until_the_query_succeeds(athena: Athena, lake: Lake) ->
 
 
 def test_a_query_over_the_timeout_is_stopped_and_unavailable(athena: Athena) -> None:
-    _transition(athena.endpoint, 100_000)
+    hold_queries(athena.endpoint, 100_000)
     store = athena.store(timeout_seconds=0.3)
     with pytest.raises(BackendUnavailable, match=r"longer than 0\.3 s"):
         store.latest("BTCUSD")
@@ -308,7 +228,7 @@ def test_a_missing_workgroup_is_unavailable(athena: Athena) -> None:
 
 def test_http_over_athena_end_to_end(athena: Athena, lake: Lake) -> None:
     latest = lake.latest("BTCUSD")
-    athena.seed(newest_date(latest["last_refreshed"].date()), data_rows([latest]))
+    athena.seed(newest_date_result(latest["last_refreshed"].date()), data_result([latest]))
     settings = Settings(backend="athena", athena_workgroup=WORKGROUP)
     with TestClient(create_app(settings, athena.store())) as client:
         response = client.get("/tickers/BTC%2FUSD/sma")
@@ -343,13 +263,15 @@ def test_the_sql_athena_was_sent_runs_in_duckdb_on_the_glue_named_view(
     window = [r for r in lake.rows["BTCUSD"] if start <= r["last_refreshed"] < end]
     days = {t: lake.latest(t)["last_refreshed"].date() for t in sorted(lake.rows)}
     athena.seed(
-        newest_date(latest["last_refreshed"].date()),
-        data_rows([latest]),
-        data_rows(window),
-        result([("ticker", "varchar"), ("_col1", "date")], [[t, str(d)] for t, d in days.items()]),
-        result(
+        newest_date_result(latest["last_refreshed"].date()),
+        data_result([latest]),
+        data_result(window),
+        result_set(
+            [("ticker", "varchar"), ("_col1", "date")], [[t, str(d)] for t, d in days.items()]
+        ),
+        result_set(
             [("ticker", "varchar"), ("last_refreshed", "timestamp")],
-            [[t, _athena_time(lake.latest(t)["last_refreshed"])] for t in days],
+            [[t, athena_timestamp(lake.latest(t)["last_refreshed"])] for t in days],
         ),
     )
     store = athena.store()

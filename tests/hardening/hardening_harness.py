@@ -1,88 +1,20 @@
-"""Helpers of the hardening tests: fill a table on moto's server, run the job, read the lake."""
+"""The hardening tests' scenes: minute ticks for the source table, a lake for the API, and what a
+reader of the lake could trip over. Running the job and reading its lake: ``tests.support.job``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+import math
+import random
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
-
-    from sma_etl.run import RunSummary
-
-LakeRow = tuple[Any, ...]
-
-
-def iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def fill_table(endpoint: str, table: str, items: Iterable[Mapping[str, Any]]) -> int:
-    """Create `table` on `endpoint` (the producer's key schema) and put `items` into it."""
-    import boto3
-
-    from sma_etl.local.producer import create_source_table, put_items
-
-    create_source_table(boto3.client("dynamodb", endpoint_url=endpoint), table)
-    resource = boto3.resource("dynamodb", endpoint_url=endpoint)
-    return put_items(resource.Table(table), items)
-
-
-def run_job(
-    spark: SparkSession,
-    *,
-    endpoint: str,
-    table: str,
-    lake: Path,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    now: datetime | None = None,
-    tickers: Iterable[str] = (),
-    discover: bool = False,
-    **extra: str,
-) -> RunSummary:
-    """One run of the job, in this process, with settings built the way the CLI builds them.
-
-    `extra` holds further job options by their setting names, e.g. ``MAX_ATTEMPTS="3"``.
-    """
-    from sma_etl.run import run
-    from sma_etl.settings import load_settings
-
-    options: dict[str, str | None] = {
-        "OUTPUT": str(lake),
-        "START": iso(start) if start else None,
-        "END": iso(end) if end else None,
-        "NOW": iso(now) if now else None,
-        "TICKERS": ",".join(tickers) or None,
-        "DISCOVER_TICKERS": "true" if discover else None,
-        "DYNAMO_TABLE_NAME": table,
-        "ENDPOINT_URL": endpoint,
-        **extra,
-    }
-    return run(load_settings(options, env={"AWS_REGION": "us-east-1"}), spark)
-
-
-def lake_files(lake: Path) -> list[Path]:
-    """The data files of the lake's partitions (not the rejected ticks, not hidden folders)."""
-    return sorted(lake.glob("ticker=*/date=*/hour=*/*.parquet"))
-
-
-def read_lake(lake: Path) -> list[LakeRow]:
-    """Every lake row as (ticker, date, hour, data columns...), sorted; exact values."""
-    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
-
-    from sma.schema import DATA_COLUMN_NAMES
-
-    rows: list[LakeRow] = []
-    for path in lake_files(lake):
-        hour_dir, date_dir, ticker_dir = path.parents[0], path.parents[1], path.parents[2]
-        partition = tuple(d.name.split("=", 1)[1] for d in (ticker_dir, date_dir, hour_dir))
-        table = pq.read_table(path)
-        assert tuple(table.column_names) == DATA_COLUMN_NAMES, path
-        rows.extend(partition + tuple(r.values()) for r in table.to_pylist())
-    return sorted(rows, key=lambda r: (r[0], r[1], r[2], r[5]))
+from sma_etl.local.producer import Tick, producer_item
+from tests.support.athena import ResultSet, data_result
+from tests.support.job import lake_files
+from tests.support.lake import write_ticker
 
 
 def partitions_of(lake: Path) -> list[str]:
@@ -93,12 +25,6 @@ def minute_items(
     tickers: Iterable[str], start: datetime, end: datetime, seed: int = 1
 ) -> list[dict[str, Any]]:
     """Producer items, one a minute per ticker in ``[start, end)``, prices a seeded walk."""
-    import random
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from sma_etl.local.producer import Tick, producer_item
-
     items: list[dict[str, Any]] = []
     for ticker in tickers:
         walk = random.Random(f"{seed}-{ticker}")
@@ -122,121 +48,24 @@ def stray_parquet(lake: Path) -> list[Path]:
 
 
 def write_lake(root: Path, tickers: Iterable[str], start: datetime, minutes: int) -> int:
-    """A lake in the job's layout written with pyarrow, one tick a minute, SMAs from the oracle.
+    """A lake of normalised `tickers`, one tick a minute; returns the rows written.
 
     For the API's tests, which need a lake but not the job's cost of making one.
     """
-    import math
-    from datetime import timedelta
-
-    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
-    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
-
-    from sma.reference import rolling_sma
-    from sma.schema import DATA_COLUMN_NAMES, hour_partition
-    from sma.windows import SMA_COLUMNS, WINDOWS
-
     written = 0
     for number, ticker in enumerate(tickers):
-        times = [start + timedelta(minutes=i) for i in range(minutes)]
         # Waves of different periods, so the short SMA crosses the long one now and then.
         bids = [
             1000.0 * (number + 1) + 25.0 * math.sin(i / (17.0 + number)) + i * 0.01 + 1 / 3
             for i in range(minutes)
         ]
-        smas = {c: rolling_sma(bids, n) for c, n in zip(SMA_COLUMNS, WINDOWS, strict=True)}
-        hours: dict[tuple[str, str], list[int]] = {}
-        for index, when in enumerate(times):
-            hours.setdefault((when.date().isoformat(), hour_partition(when.hour)), []).append(index)
-        for (day, hour), indexes in hours.items():
-            values = {
-                "ask_price": [bids[i] + 0.5 for i in indexes],
-                "bid_price": [bids[i] for i in indexes],
-                "last_refreshed": [times[i] for i in indexes],
-                **{c: [smas[c][i] for i in indexes] for c in SMA_COLUMNS},
-            }
-            arrays = [
-                pa.array(values[name], pa.timestamp("us", tz="UTC"))
-                if name == "last_refreshed"
-                else pa.array(values[name], pa.float64())
-                for name in DATA_COLUMN_NAMES
-            ]
-            folder = root / f"ticker={ticker}" / f"date={day}" / f"hour={hour}"
-            folder.mkdir(parents=True, exist_ok=True)
-            pq.write_table(
-                pa.table(arrays, names=list(DATA_COLUMN_NAMES)), folder / "part-0.parquet"
-            )
-            written += len(indexes)
+        ticks = [(start + timedelta(minutes=i), bid, bid + 0.5) for i, bid in enumerate(bids)]
+        written += len(write_ticker(root, ticker, ticks))
     return written
 
 
-# -- Athena on moto's server: moto runs no SQL; it answers each query with the next canned result.
-
-
-def post_moto(endpoint: str, path: str, body: Mapping[str, Any]) -> None:
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(
-        endpoint + path,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
+def athena_rows(ticks: Iterable[tuple[datetime, float]]) -> ResultSet:
+    """Athena's answer of data rows for ticks of (time, bid), ask half a unit above, SMAs null."""
+    return data_result(
+        {"last_refreshed": when, "bid_price": bid, "ask_price": bid + 0.5} for when, bid in ticks
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status in (200, 201), response.status
-
-
-def athena_result(columns: Iterable[tuple[str, str]], rows: Iterable[Iterable[str | None]]) -> Any:
-    """A canned result set in Athena's wire form: a header row, then values as text."""
-    names = list(columns)
-    header = {"Data": [{"VarCharValue": name} for name, _ in names]}
-    data = [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in rows]
-    info = [
-        {
-            "CatalogName": "hive",
-            "SchemaName": "",
-            "TableName": "",
-            "Name": name,
-            "Label": name,
-            "Type": kind,
-            "Precision": 0,
-            "Scale": 0,
-            "Nullable": "UNKNOWN",
-            "CaseSensitive": False,
-        }
-        for name, kind in names
-    ]
-    return {"rows": [header, *data], "column_info": info}
-
-
-def athena_rows(ticks: Iterable[tuple[datetime, float]]) -> Any:
-    """Data rows (the table's data columns) for ticks of (time, bid), SMAs left null."""
-    from sma.schema import DATA_COLUMNS
-
-    types = [(c.name, c.type) for c in DATA_COLUMNS]
-    values: list[list[str | None]] = []
-    for when, bid in ticks:
-        by_name: dict[str, str | None] = {
-            "bid_price": repr(bid),
-            "ask_price": repr(bid + 0.5),
-            "last_refreshed": when.strftime("%Y-%m-%d %H:%M:%S.000"),
-        }
-        values.append([by_name.get(name) for name, _ in types])
-    return athena_result(types, values)
-
-
-def seed_athena(endpoint: str, *results: Any) -> None:
-    post_moto(endpoint, "/moto-api/static/athena/query-results", {"results": list(results)})
-
-
-def athena_queries(endpoint: str, workgroup: str) -> list[tuple[str, list[str]]]:
-    """(SQL text, execution parameters) of every query moto's Athena received, oldest first."""
-    import boto3
-
-    client = boto3.client("athena", endpoint_url=endpoint)
-    pages = client.get_paginator("list_query_executions").paginate(WorkGroup=workgroup)
-    ids = [i for page in pages for i in page["QueryExecutionIds"]]
-    found = [client.get_query_execution(QueryExecutionId=i)["QueryExecution"] for i in ids]
-    found.sort(key=lambda e: e["Status"]["SubmissionDateTime"])
-    return [(e["Query"], list(e.get("ExecutionParameters", []))) for e in found]

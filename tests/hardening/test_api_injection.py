@@ -7,15 +7,15 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import boto3
 import pytest
 from fastapi.testclient import TestClient
-from hardening_harness import athena_queries, athena_result, athena_rows, seed_athena, write_lake
 
 from sma_api.config import Settings
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.hardening.hardening_harness import athena_rows, write_lake
+from tests.support.athena import create_workgroup, newest_date_result, seed_results, sent_queries
 
 WORKGROUP = "crypto-sma-hardening"
 DAY = datetime(2025, 1, 13, tzinfo=UTC)
@@ -87,10 +87,7 @@ def _assert_refused(client: TestClient, url: str, status: int = 422) -> None:
 def athena_client(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     # The standard variable: the store's boto3 clients find moto by it, as they would any endpoint.
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    boto3.client("athena").create_work_group(
-        Name=WORKGROUP,
-        Configuration={"ResultConfiguration": {"OutputLocation": "s3://sma-results/athena/"}},
-    )
+    create_workgroup(moto_endpoint, WORKGROUP)
     store = AthenaStore(
         database="crypto_sma_db",
         table="crypto_sma_table",
@@ -122,9 +119,9 @@ def test_athena_gets_no_request_text_in_sql_and_no_query_at_all_for_tricks(
 ) -> None:
     newest = DAY.replace(hour=7, minute=59)
     ticks = [(DAY.replace(hour=7, minute=m), 94_000.0 + m / 3) for m in range(60)]
-    seed_athena(
+    seed_results(
         moto_endpoint,
-        athena_result([("_col0", "date")], [[newest.date().isoformat()]]),
+        newest_date_result(newest.date()),
         athena_rows([ticks[-1]]),
         athena_rows(ticks[:7]),
         athena_rows(ticks),
@@ -140,7 +137,7 @@ def test_athena_gets_no_request_text_in_sql_and_no_query_at_all_for_tricks(
     for url in requests:
         response = athena_client.get(url)
         assert response.status_code == 200, (url, response.text)
-    sent = athena_queries(moto_endpoint, WORKGROUP)
+    sent = sent_queries(moto_endpoint, WORKGROUP)
     assert len(sent) == 4  # newest date, latest row (then cached), history, signals' history
 
     # Tricks: refused before any query is sent.
@@ -150,7 +147,7 @@ def test_athena_gets_no_request_text_in_sql_and_no_query_at_all_for_tricks(
     _assert_refused(athena_client, f"/tickers/{LINE_BREAK_TICKER}/sma", status=404)
     for suffix, query in BAD_QUERIES:
         _assert_refused(athena_client, f"/tickers/BTCUSD/{suffix}?{query}")
-    assert athena_queries(moto_endpoint, WORKGROUP) == sent
+    assert sent_queries(moto_endpoint, WORKGROUP) == sent
 
     request_text = ("btc", "BTC", "usd", "USD", "2025", "07:00", "07:07", "06:30", "4321")
     for query, parameters in sent:

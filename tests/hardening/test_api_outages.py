@@ -11,20 +11,20 @@ from typing import Any
 import boto3
 import pytest
 from fastapi.testclient import TestClient
-from fault_proxy import FaultPlan, FaultProxy
-from hardening_harness import (
-    athena_queries,
-    athena_result,
-    athena_rows,
-    post_moto,
-    seed_athena,
-    write_lake,
-)
 
 from sma_api.config import Settings
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.hardening.fault_proxy import FaultPlan, FaultProxy
+from tests.hardening.hardening_harness import athena_rows, write_lake
+from tests.support.athena import (
+    create_workgroup,
+    hold_queries,
+    newest_date_result,
+    seed_results,
+    sent_queries,
+)
 
 WORKGROUP = "crypto-sma-outages"
 DAY = datetime(2025, 1, 13, tzinfo=UTC)
@@ -92,30 +92,11 @@ def test_an_unreadable_lake_gives_503_and_the_api_recovers_when_it_is_back(
 # -- Athena on moto's server -------------------------------------------------------------
 
 
-def _set_slow_queries(endpoint: str, polls: int | None) -> None:
-    """Keep every query running for `polls` status checks (None: back to answering at once)."""
-    if polls is None:
-        post_moto(
-            endpoint,
-            "/moto-api/state-manager/unset-transition",
-            {"model_name": "athena::execution"},
-        )
-    else:
-        post_moto(
-            endpoint,
-            "/moto-api/state-manager/set-transition",
-            {
-                "model_name": "athena::execution",
-                "transition": {"progression": "manual", "times": polls},
-            },
-        )
-
-
 def _latest_answer(endpoint: str) -> None:
     newest = DAY.replace(hour=7, minute=59)
-    seed_athena(
+    seed_results(
         endpoint,
-        athena_result([("_col0", "date")], [[newest.date().isoformat()]]),
+        newest_date_result(newest.date()),
         athena_rows([(newest, 94_000.25)]),
     )
 
@@ -125,10 +106,7 @@ def athena_app(
     moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[TestClient, FaultProxy]]:
     """The app over the Athena store, reaching moto's server through a fault proxy."""
-    boto3.client("athena", endpoint_url=moto_endpoint).create_work_group(
-        Name=WORKGROUP,
-        Configuration={"ResultConfiguration": {"OutputLocation": "s3://sma-results/athena/"}},
-    )
+    create_workgroup(moto_endpoint, WORKGROUP)
     with FaultProxy(moto_endpoint, FaultPlan(share=0.0)) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
         store = AthenaStore(
@@ -149,14 +127,14 @@ def athena_app(
             with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
                 yield client, proxy
         finally:
-            _set_slow_queries(moto_endpoint, None)
+            hold_queries(moto_endpoint, None)
 
 
 def test_a_slow_athena_gives_503_at_the_timeout_and_the_api_recovers(
     athena_app: tuple[TestClient, FaultProxy], moto_endpoint: str
 ) -> None:
     client, _ = athena_app
-    _set_slow_queries(moto_endpoint, polls=10_000)
+    hold_queries(moto_endpoint, polls=10_000)
     for path in DATA_PATHS:
         _assert_unavailable(client, path)
     # The store stopped the query it gave up on, so it costs nothing more.
@@ -169,7 +147,7 @@ def test_a_slow_athena_gives_503_at_the_timeout_and_the_api_recovers(
     assert states == {"CANCELLED"}
     assert client.get("/health").status_code == 200  # Athena itself answers; queries are slow
 
-    _set_slow_queries(moto_endpoint, None)
+    hold_queries(moto_endpoint, None)
     _latest_answer(moto_endpoint)
     response = client.get("/tickers/BTCUSD/sma")
     assert response.status_code == 200, response.text
@@ -191,7 +169,7 @@ def test_athena_down_gives_503_and_the_api_recovers_when_it_is_back(
         for path in DATA_PATHS:
             _assert_unavailable(client, path)
     assert proxy.stats.injected[kind] > 0
-    assert athena_queries(moto_endpoint, WORKGROUP) == []  # nothing got through
+    assert sent_queries(moto_endpoint, WORKGROUP) == []  # nothing got through
 
     _latest_answer(moto_endpoint)
     assert client.get("/health").status_code == 200

@@ -1,4 +1,4 @@
-"""DuckDB over the test lake under the Glue names, to run the Athena SQL text unchanged."""
+"""DuckDB over a lake under the Glue names, to run the SQL text Athena was sent unchanged."""
 
 from __future__ import annotations
 
