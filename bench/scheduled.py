@@ -32,8 +32,9 @@ from bench.counting_proxy import counting_proxy
 from bench.data import TickSpec, producer_items, ticker_names
 from bench.report import print_json, print_table
 from sma import names
-from sma.schema import DATA_COLUMNS, PARTITION_KEYS, SOURCE_SORT_KEY, SOURCE_TIME_FORMAT
+from sma.schema import SOURCE_SORT_KEY, SOURCE_TIME_FORMAT
 from sma.windows import MAX_WINDOW
+from tests.support.catalog import create_catalog
 from tests.support.job import job_command, job_options
 from tests.support.moto_server import serve_moto
 from tests.support.source_table import fill_table
@@ -82,29 +83,6 @@ def fill_days(endpoint: str, name: str, days: int) -> int:
     hour = NOW.replace(minute=0, second=0, microsecond=0)
     spec = TickSpec(ticks=days * 24 * 60 * 3, tickers=3, start=hour - timedelta(days=days))
     return fill_table(endpoint, name, producer_items(spec))
-
-
-def create_catalog(endpoint: str, location: str) -> None:
-    import boto3
-
-    glue = boto3.session.Session(region_name="us-east-1").client("glue", endpoint_url=endpoint)
-    glue.create_database(DatabaseInput={"Name": DATABASE})
-    hive = "org.apache.hadoop.hive.ql.io.parquet"
-    glue.create_table(
-        DatabaseName=DATABASE,
-        TableInput={
-            "Name": TABLE,
-            "TableType": "EXTERNAL_TABLE",
-            "PartitionKeys": [{"Name": c.name, "Type": c.type} for c in PARTITION_KEYS],
-            "StorageDescriptor": {
-                "Columns": [{"Name": c.name, "Type": c.type} for c in DATA_COLUMNS],
-                "Location": location,
-                "InputFormat": f"{hive}.MapredParquetInputFormat",
-                "OutputFormat": f"{hive}.MapredParquetOutputFormat",
-                "SerdeInfo": {"SerializationLibrary": f"{hive}.serde.ParquetHiveSerDe"},
-            },
-        },
-    )
 
 
 def run_job(endpoint: str, table: str, lake: Path) -> dict[str, Any]:

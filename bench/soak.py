@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import math
-import os
 import random
 import sys
 import tempfile
@@ -35,18 +33,11 @@ import httpx
 
 from tests.support.api_server import serve_api
 from tests.support.lake import write_ticker
+from tests.support.prices import price_file, real_closes
 from tests.support.times import iso
 
-REPO_ROOT: Final[Path] = Path(__file__).resolve().parents[1]
-SHARED_DATA: Final[Path] = (
-    Path(os.environ.get("SMA_SHARED_DIR", REPO_ROOT.parent / "shared")) / "data"
-)
-# Producer ticker -> the file of real minute closes it is built from, when shared/ is there.
-TICKERS: Final[dict[str, str]] = {
-    "BTCUSD": "yahoo_BTC-USD_1m_20250113_20250210.csv",
-    "ETHUSD": "yahoo_ETH-USD_1m_20250113_20250210.csv",
-    "DOGEUSD": "yahoo_DOGE-USD_1m_20250113_20250210.csv",
-}
+# Producer ticker -> the symbol of the real minute closes it is built from, when shared/ is there.
+TICKERS: Final[dict[str, str]] = {"BTCUSD": "BTC-USD", "ETHUSD": "ETH-USD", "DOGEUSD": "DOGE-USD"}
 START: Final[datetime] = datetime(2025, 1, 13, tzinfo=UTC)
 # Spellings a client may use for each ticker; the API normalises them all.
 SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
@@ -61,20 +52,12 @@ SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
 
 def minute_closes(ticker: str, days: int, seed: int) -> list[tuple[datetime, float]]:
     """The first `days` days of real minute closes, or a seeded random walk without shared/."""
-    path = SHARED_DATA / TICKERS[ticker]
-    end = START + timedelta(days=days)
-    if path.is_file():
-        rows: list[tuple[datetime, float]] = []
-        with path.open(newline="") as handle:
-            for record in csv.DictReader(handle):
-                when = datetime.fromisoformat(record["Date"]).astimezone(UTC)
-                if when >= end:
-                    break
-                rows.append((when, float(record["Close"])))
-        return rows
+    if price_file(TICKERS[ticker]) is not None:
+        closes = real_closes(TICKERS[ticker], START, START + timedelta(days=days))
+        return [(when, float(close)) for when, close in closes]
     walk = random.Random(f"{seed}-{ticker}")
     price = {"BTCUSD": 94_000.0, "ETHUSD": 3_300.0, "DOGEUSD": 0.33}[ticker]
-    rows = []
+    rows: list[tuple[datetime, float]] = []
     for minute in range(days * 24 * 60):
         price *= math.exp(walk.gauss(0.0, 0.001))
         rows.append((START + timedelta(minutes=minute), price))

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.moto_server import reset, serve_moto
+from tests.support.prices import SHARED_DATA
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DIR = Path(os.environ.get("SMA_SHARED_DIR", REPO_ROOT.parent / "shared"))
 
 # Keep AWS SDKs away from any real account and from the network: every client in the tests
 # talks to the local endpoint below.
@@ -47,10 +46,9 @@ for _var in (
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real minute price files; the tests that need them skip only where they are absent."""
-    data = SHARED_DIR / "data"
-    if not data.is_dir():
-        pytest.skip(f"real price data not found at {data} (set SMA_SHARED_DIR to shared/)")
-    return data
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real price data not found at {SHARED_DATA} (set SMA_SHARED_DIR to shared/)")
+    return SHARED_DATA
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,11 @@ from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from tests.api.api_lake import Lake, tick_json
 from tests.support.athena import (
+    DATABASE,
+    REGION,
+    TABLE,
     ResultSet,
+    athena_store,
     athena_timestamp,
     create_workgroup,
     data_result,
@@ -37,8 +41,6 @@ from tests.support.glue_view import from_athena_literal, glue_named_duckdb
 from tests.support.times import iso
 
 WORKGROUP = "crypto-sma-test"
-DATABASE, TABLE = "crypto_sma_db", "crypto_sma_table"
-REGION = "us-east-1"
 TABLE_SQL = sql.table_source(DATABASE, TABLE)
 PARTITIONS_SQL = sql.partitions_source(DATABASE, TABLE)
 
@@ -51,17 +53,8 @@ class Athena:
     polls: list[str] = field(default_factory=list)
     stops: list[str] = field(default_factory=list)
 
-    def store(self, **kwargs: Any) -> AthenaStore:
-        options: dict[str, Any] = {"poll_seconds": 0.01, "timeout_seconds": 10.0}
-        options.update(kwargs)
-        return AthenaStore(
-            database=DATABASE,
-            table=TABLE,
-            workgroup=options.pop("workgroup", WORKGROUP),
-            region=REGION,
-            session=self.session,
-            **options,
-        )
+    def store(self, workgroup: str = WORKGROUP, **options: Any) -> AthenaStore:
+        return athena_store(workgroup, session=self.session, **options)
 
     def seed(self, *results: ResultSet) -> None:
         """Queue canned result sets: moto runs no SQL, it answers queries in order."""

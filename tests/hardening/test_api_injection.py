@@ -12,10 +12,15 @@ from fastapi.testclient import TestClient
 
 from sma_api.config import Settings
 from sma_api.main import create_app
-from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
 from tests.hardening.hardening_harness import athena_rows, write_lake
-from tests.support.athena import create_workgroup, newest_date_result, seed_results, sent_queries
+from tests.support.athena import (
+    athena_store,
+    create_workgroup,
+    newest_date_result,
+    seed_results,
+    sent_queries,
+)
 
 WORKGROUP = "crypto-sma-hardening"
 DAY = datetime(2025, 1, 13, tzinfo=UTC)
@@ -88,14 +93,7 @@ def athena_client(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
     # The standard variable: the store's boto3 clients find moto by it, as they would any endpoint.
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     create_workgroup(moto_endpoint, WORKGROUP)
-    store = AthenaStore(
-        database="crypto_sma_db",
-        table="crypto_sma_table",
-        workgroup=WORKGROUP,
-        region="us-east-1",
-        poll_seconds=0.01,
-        timeout_seconds=10.0,
-    )
+    store = athena_store(WORKGROUP)
     settings = Settings(backend="athena", athena_workgroup=WORKGROUP)
     with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
         yield client

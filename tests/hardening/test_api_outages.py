@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 
 from sma_api.config import Settings
 from sma_api.main import create_app
-from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
 from tests.hardening.fault_proxy import FaultPlan, FaultProxy
 from tests.hardening.hardening_harness import athena_rows, write_lake
 from tests.support.athena import (
+    athena_store,
     create_workgroup,
     hold_queries,
     newest_date_result,
@@ -109,14 +109,7 @@ def athena_app(
     create_workgroup(moto_endpoint, WORKGROUP)
     with FaultProxy(moto_endpoint, FaultPlan(share=0.0)) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
-        store = AthenaStore(
-            database="crypto_sma_db",
-            table="crypto_sma_table",
-            workgroup=WORKGROUP,
-            region="us-east-1",
-            poll_seconds=0.02,
-            timeout_seconds=1.0,
-        )
+        store = athena_store(WORKGROUP, poll_seconds=0.02, timeout_seconds=1.0)
         settings = Settings(
             backend="athena",
             athena_workgroup=WORKGROUP,

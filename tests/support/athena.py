@@ -6,16 +6,36 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from sma import names
 from sma.schema import DATA_COLUMNS
 from tests.support.moto_server import post
 
-REGION: Final = "us-east-1"
+if TYPE_CHECKING:
+    from sma_api.store.athena import AthenaStore
+
+REGION: Final = names.DEFAULT_REGION
+DATABASE: Final = names.GLUE_DATABASE
+TABLE: Final = names.GLUE_TABLE
 # (name, Athena type) of the table's data columns.
 DATA_TYPES: Final = [(c.name, c.type) for c in DATA_COLUMNS]
 
 ResultSet = dict[str, Any]
+
+
+def athena_store(workgroup: str, **options: Any) -> AthenaStore:
+    """The API's Athena store over the Glue table, polling every 10 ms for up to 10 s.
+
+    `options` are further ``AthenaStore`` arguments, or override those; its clients find moto's
+    server by ``AWS_ENDPOINT_URL``, as they would any endpoint.
+    """
+    from sma_api.store.athena import AthenaStore
+
+    settings: dict[str, Any] = {"poll_seconds": 0.01, "timeout_seconds": 10.0, **options}
+    return AthenaStore(
+        database=DATABASE, table=TABLE, workgroup=workgroup, region=REGION, **settings
+    )
 
 
 def athena_timestamp(when: datetime) -> str:
