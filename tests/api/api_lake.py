@@ -1,4 +1,4 @@
-"""A Parquet lake in the job's layout, written with pyarrow, SMAs from the reference oracle."""
+"""The API tests' lake (see tests.support.lake): three tickers, each row the oracle's answer."""
 
 from __future__ import annotations
 
@@ -9,24 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from fastapi.testclient import TestClient
 
-from sma.reference import rolling_sma
-from sma.schema import DATA_COLUMN_NAMES, hour_partition
 from sma.signals import signal
-from sma.windows import SMA_COLUMNS, WINDOWS
+from sma.windows import SMA_COLUMNS
 from sma_api.config import Settings
+from tests.support.lake import LakeRow, Tick, write_ticker
+from tests.support.times import iso
 
-ARROW_SCHEMA = pa.schema(
-    [
-        pa.field(name, pa.timestamp("us", tz="UTC") if name == "last_refreshed" else pa.float64())
-        for name in DATA_COLUMN_NAMES
-    ]
-)
-
-Row = dict[str, Any]
+Row = LakeRow
 
 
 @dataclass
@@ -40,45 +31,14 @@ class Lake:
         return self.rows[ticker][-1]
 
 
-def _prices(count: int, base: float, period: float, swing: float) -> list[tuple[float, float]]:
-    """Bid/ask pairs with awkward decimals that wave up and down, so SMAs cross repeatedly."""
+def _ticks(start: datetime, count: int, base: float, period: float, swing: float) -> list[Tick]:
+    """Minute ticks with awkward decimals that wave up and down, so SMAs cross repeatedly."""
     out = []
     for i in range(count):
         bid = base + swing * math.sin(2 * math.pi * i / period) + i * 0.013 + (i % 7) * 0.000137
-        out.append((round(bid, 6) + 0.1 / 3, round(bid, 6) + 0.1 / 3 + 1.234567))
+        bid = round(bid, 6) + 0.1 / 3
+        out.append((start + timedelta(minutes=i), bid, bid + 1.234567))
     return out
-
-
-def write_ticker(
-    root: Path, ticker: str, start: datetime, prices: list[tuple[float, float]]
-) -> list[Row]:
-    """Write one ticker as the job does: a file per hour partition, data columns only."""
-    bids = [bid for bid, _ in prices]
-    smas = {col: rolling_sma(bids, n) for col, n in zip(SMA_COLUMNS, WINDOWS, strict=True)}
-    rows: list[Row] = []
-    for i, (bid, ask) in enumerate(prices):
-        when = start + timedelta(minutes=i)
-        rows.append(
-            {
-                "ask_price": ask,
-                "bid_price": bid,
-                "last_refreshed": when,
-                **{col: smas[col][i] for col in SMA_COLUMNS},
-            }
-        )
-    by_hour: dict[tuple[str, str], list[Row]] = {}
-    for row in rows:
-        when = row["last_refreshed"]
-        by_hour.setdefault((when.date().isoformat(), hour_partition(when.hour)), []).append(row)
-    for (day, hour), part in by_hour.items():
-        folder = root / f"ticker={ticker}" / f"date={day}" / f"hour={hour}"
-        folder.mkdir(parents=True, exist_ok=True)
-        table = pa.Table.from_pylist(part, schema=ARROW_SCHEMA)
-        pq.write_table(table, folder / "part-00000-c000.snappy.parquet")
-        # What Spark leaves beside its part files; the API must not try to read them.
-        (folder / "_SUCCESS").write_bytes(b"")
-        (folder / ".part-00000-c000.snappy.parquet.crc").write_bytes(b"not parquet")
-    return rows
 
 
 # BTCUSD spans midnight and more than 24 h, so the default history window cuts it.
@@ -91,18 +51,16 @@ NEW_TICKS = 7  # fewer than the shortest window: every SMA is null
 
 
 def build_lake(root: Path) -> Lake:
+    """The test lake, written as Spark leaves it (with ``_SUCCESS`` and ``.crc`` files)."""
+    scenes = {
+        "BTCUSD": _ticks(BTC_START, BTC_TICKS, 94123.45, 90, 40),
+        "ETHUSD": _ticks(ETH_START, ETH_TICKS, 3301.7, 50, 6),
+        "NEWUSD": _ticks(NEW_START, NEW_TICKS, 1.05, 9, 0.01),
+    }
     lake = Lake(root)
-    lake.rows["BTCUSD"] = write_ticker(
-        root, "BTCUSD", BTC_START, _prices(BTC_TICKS, 94123.45, 90, 40)
-    )
-    lake.rows["ETHUSD"] = write_ticker(root, "ETHUSD", ETH_START, _prices(ETH_TICKS, 3301.7, 50, 6))
-    lake.rows["NEWUSD"] = write_ticker(root, "NEWUSD", NEW_START, _prices(NEW_TICKS, 1.05, 9, 0.01))
+    for ticker, ticks in scenes.items():
+        lake.rows[ticker] = write_ticker(root, ticker, ticks, spark_litter=True)
     return lake
-
-
-def iso(when: datetime) -> str:
-    """How the API writes times: ISO 8601, UTC, with Z."""
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def tick_json(ticker: str, row: Row) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_lake import AppFactory, Lake, build_lake, settings_for
 from fastapi.testclient import TestClient
 
 from sma import names
@@ -17,6 +16,7 @@ from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.base import SmaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.api.api_lake import AppFactory, Lake, build_lake, settings_for
 from tests.support.athena_service import DEFAULT_WORKGROUP, AthenaService
 
 

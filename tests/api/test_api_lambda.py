@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from api_lake import Lake, tick_json
 
 from sma_api import config
+from tests.api.api_lake import Lake, tick_json
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from api_lake import Lake, tick_json
 from fastapi.testclient import TestClient
 
 from sma.windows import SMA_COLUMNS
+from tests.api.api_lake import Lake, tick_json
 
 
 @pytest.mark.parametrize("ticker", ["BTCUSD", "ETHUSD"])

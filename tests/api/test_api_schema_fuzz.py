@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import schemathesis
-from api_lake import Lake, settings_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import (
@@ -13,6 +12,7 @@ from schemathesis.specs.openapi.checks import (
 
 from sma_api.main import create_app
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.api.api_lake import Lake, settings_for
 
 CHECKS = [
     schemathesis.checks.not_a_server_error,

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from hardening_harness import write_lake
 
 from sma_api.config import Settings
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.hardening.hardening_harness import write_lake
 from tests.support.athena_service import SUCCEEDED, AthenaService
 
 DAY = datetime(2025, 1, 13, tzinfo=UTC)

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from fault_proxy import FaultPlan, FaultProxy
-from hardening_harness import write_lake
 
 from sma_api.config import Settings
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.hardening.fault_proxy import FaultPlan, FaultProxy
+from tests.hardening.hardening_harness import write_lake
 from tests.support.athena_service import CANCELLED, AthenaService
 
 DAY = datetime(2025, 1, 13, tzinfo=UTC)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra_templates import Synthesised, only, resources
-
 from sma_api.config import Settings as ApiSettings
 from sma_api.store.athena import STOP_TIMEOUT_SECONDS
 from sma_infra.api_stack import PLAIN_ROUTES, QUERY_ROUTE, STATIC_ROUTE
+from tests.infra.infra_templates import Synthesised, only, resources
 
 API = "SmaApiStack"
 

@@ -8,7 +8,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from infra_templates import (
+from sma_etl import catalog
+from sma_etl.glue_entry import JOB_ARGUMENTS
+from tests.infra.infra_templates import (
     GLUE,
     Synthesised,
     as_list,
@@ -18,9 +20,6 @@ from infra_templates import (
     role_assumed_by,
     statements,
 )
-
-from sma_etl import catalog
-from sma_etl.glue_entry import JOB_ARGUMENTS
 
 
 def glue_calls_of_the_job() -> set[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from infra_templates import GLUE, Synthesised, as_list, resources, statements
+from tests.infra.infra_templates import GLUE, Synthesised, as_list, resources, statements
 
 # CloudFormation identifies a resource by its logical ID, which CDK derives from the construct
 # path: a changed ID replaces the resource on deploy (and orphans a retained bucket with the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from infra_templates import (
+from tests.infra.infra_templates import (
     GLUE,
     Synthesised,
     only,
