@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from pyspark.sql import SparkSession
 
+    from sma_api.store.athena import AthenaStore
     from tests.support.athena_service import AthenaService
 
 # Keep AWS SDKs away from any real account and from the network: every client in the tests
@@ -98,3 +99,25 @@ def spark() -> Iterator[SparkSession]:
         yield session
     finally:
         session.stop()
+
+
+@pytest.fixture
+def make_athena_store() -> Callable[..., AthenaStore]:
+    """The Athena store on the test workgroup, polling fast; keyword args override."""
+
+    from sma import names
+    from sma_api.store.athena import AthenaStore
+    from tests.support.athena_service import DEFAULT_WORKGROUP
+
+    def make(**options: Any) -> AthenaStore:
+        settings: dict[str, Any] = {
+            "database": names.GLUE_DATABASE,
+            "table": names.GLUE_TABLE,
+            "workgroup": DEFAULT_WORKGROUP,
+            "region": "us-east-1",
+            "poll_seconds": 0.01,
+            "timeout_seconds": 10.0,
+        }
+        return AthenaStore(**(settings | options))
+
+    return make

@@ -89,7 +89,10 @@ DEADLINE = 1.0  # the request deadline of the Athena app
 
 @pytest.fixture
 def athena_app(
-    athena_for: Callable[..., AthenaService], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    athena_for: Callable[..., AthenaService],
+    make_athena_store: Callable[..., AthenaStore],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[tuple[TestClient, FaultProxy, AthenaService, dict[str, Any]]]:
     """The app over the Athena store, reaching the local Athena through a fault proxy; and what
     the DuckDB app answers on the same lake."""
@@ -100,13 +103,7 @@ def athena_app(
     service = athena_for(lake)
     with FaultProxy(service.url, FaultPlan(share=0.0)) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL_ATHENA", proxy.url)
-        store = AthenaStore(
-            database="crypto_sma_db",
-            table="crypto_sma_table",
-            workgroup=service.workgroup,
-            region="us-east-1",
-            poll_seconds=0.02,
-        )
+        store = make_athena_store(workgroup=service.workgroup, poll_seconds=0.02)
         settings = Settings(
             backend="athena",
             athena_workgroup=service.workgroup,
