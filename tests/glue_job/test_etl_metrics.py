@@ -136,8 +136,8 @@ def test_the_cli_publishes_nothing_by_default(
 
 
 @pytest.mark.spark
+@pytest.mark.usefixtures("spark")
 def test_a_cloudwatch_that_refuses_does_not_fail_the_run(
-    spark: object,
     source: Source,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
