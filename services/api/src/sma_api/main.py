@@ -9,14 +9,18 @@ Besides the JSON routes it serves the chart page and the API docs, with their br
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from types import TracebackType
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
+from sma.errors import SettingsError
 from sma.tickers import InvalidTicker
 from sma_api.assets import STATIC_DIR, STATIC_URL, VENDOR_FILES, missing
 from sma_api.cache import RefreshClock, TTLCache
@@ -38,7 +42,7 @@ def create_app(
 
     `static_dir` holds the pages' browser files (tests point it elsewhere).
     """
-    settings = settings or get_settings()
+    settings = settings or _settings_from_environment()
     store = store or build_store(settings)
     clock = RefreshClock(settings.refresh_minute, settings.refresh_grace_seconds)
     cache = TTLCache(clock, settings.cache_max_entries) if settings.cache_enabled else None
@@ -75,6 +79,29 @@ def create_app(
         )
     _add_error_handlers(app, retry_after=settings.retry_after_seconds)
     return app
+
+
+ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
+
+
+def _settings_from_environment() -> Settings:
+    """The environment's settings. Unusable ones still raise; if nothing catches the error (a
+    server started on them, ``uvicorn --factory``), it is printed as one line, not a trace."""
+    try:
+        return get_settings()
+    except SettingsError:
+        sys.excepthook = _settings_error_in_one_line(sys.excepthook)
+        raise
+
+
+def _settings_error_in_one_line(previous: ExceptHook) -> ExceptHook:
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        if isinstance(error, SettingsError):
+            print(f"sma-api: {error}", file=sys.stderr)
+        else:
+            previous(kind, error, trace)
+
+    return hook
 
 
 def _add_error_handlers(app: FastAPI, *, retry_after: int) -> None:
