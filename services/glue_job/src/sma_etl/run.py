@@ -35,6 +35,7 @@ class RunSummary:
     rows_rejected: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     ask_price_nulled: int = 0
+    clean_outside_window: int = 0  # clean, read under the window's keys, written by another
     partitions: list[Partition] = field(default_factory=list)
     partitions_registered: int = 0
     rejected_locations: list[str] = field(default_factory=list)
@@ -53,6 +54,7 @@ class RunSummary:
             "lookback_items": self.lookback_items,
             "duplicates": self.duplicates,
             "ask_price_nulled": self.ask_price_nulled,
+            "clean_outside_window": self.clean_outside_window,
             "partitions_registered": self.partitions_registered,
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
         }
@@ -109,6 +111,7 @@ def run_window(
         summary.lookback_items += ticks.lookback_items
         summary.rows_rejected.update(ticks.rejected)
         summary.ask_price_nulled += ticks.ask_price_nulled
+        summary.clean_outside_window += ticks.clean_outside_window
         clock.lap("read")
 
         per_partition = result.count_rows()
