@@ -54,8 +54,12 @@ class TTLCache:
         clock: RefreshClock,
         max_entries: int = 4096,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        version: Callable[[], str | None] | None = None,
     ) -> None:
         self._clock = clock
+        # The refresh marker's version (sma_api.refresh_marker): a new one drops every entry.
+        self._version = version
+        self._seen_version: str | None = None
         self._max_entries = max_entries
         self._now = now
         self._lock = threading.Lock()
@@ -65,7 +69,11 @@ class TTLCache:
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         now = self._now()
+        version = self._version() if self._version is not None else None
         with self._lock:
+            if version != self._seen_version:
+                self._entries.clear()
+                self._seen_version = version
             entry = self._entries.get(key)
             if entry is not None and entry[0] > now:
                 self._entries.move_to_end(key)

@@ -26,6 +26,7 @@ from sma_api.assets import STATIC_DIR, STATIC_URL, VENDOR_FILES, missing
 from sma_api.cache import RefreshClock, TTLCache
 from sma_api.config import Settings, get_settings
 from sma_api.errors import BackendUnavailable, InvalidRange, TickerNotFound
+from sma_api.refresh_marker import RefreshMarker, marker_location
 from sma_api.routes import chart, docs, health, tickers
 from sma_api.service import SmaService
 from sma_api.store import SmaStore, build_store
@@ -45,7 +46,13 @@ def create_app(
     settings = settings or _settings_from_environment()
     store = store or build_store(settings)
     clock = RefreshClock(settings.refresh_minute, settings.refresh_grace_seconds)
-    cache = TTLCache(clock, settings.cache_max_entries) if settings.cache_enabled else None
+    marker = refresh_marker_for(settings, store)
+    version = (lambda: s.version if (s := marker.current()) else None) if marker else None
+    cache = (
+        TTLCache(clock, settings.cache_max_entries, version=version)
+        if settings.cache_enabled
+        else None
+    )
 
     app = FastAPI(
         title="crypto-sma",
@@ -57,6 +64,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock
+    app.state.marker = marker
     app.state.service = SmaService(
         store,
         cache,
@@ -79,6 +87,18 @@ def create_app(
         )
     _add_error_handlers(app, retry_after=settings.retry_after_seconds)
     return app
+
+
+def refresh_marker_for(settings: Settings, store: SmaStore) -> RefreshMarker | None:
+    """The job's refresh marker the app follows, handed to a store that can use it too."""
+    location = marker_location(settings.backend, settings.lake_path, settings.refresh_marker)
+    if location is None:
+        return None
+    marker = RefreshMarker(location, settings.refresh_check_seconds)
+    follow = getattr(store, "follow_refresh_marker", None)
+    if follow is not None:
+        follow(marker)
+    return marker
 
 
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]

@@ -27,6 +27,7 @@ from sma_api import sql
 from sma_api.config import Settings
 from sma_api.deadline import seconds_left
 from sma_api.errors import BackendUnavailable, TickerNotFound
+from sma_api.refresh_marker import RefreshMarker, reuse_minutes
 from sma_api.rows import SmaRow, as_utc, row_from_record
 from sma_api.sql import Order
 from sma_api.store.base import SmaStore, TickerLatest
@@ -135,6 +136,12 @@ class AthenaStore(SmaStore):
             ),
         )
         self._workers = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="athena")
+        self._reuse_minutes = result_reuse_minutes
+        self._marker: RefreshMarker | None = None
+
+    def follow_refresh_marker(self, marker: RefreshMarker) -> None:
+        """Reuse no result older than the newest completed run (the job's refresh marker)."""
+        self._marker = marker
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AthenaStore:
@@ -237,6 +244,7 @@ class AthenaStore(SmaStore):
                 flight.parameters or None,
                 paramstyle="qmark",
                 on_start_query_execution=on_start,
+                **self._reuse(),
             )
             rows: list[tuple[Any, ...]] = []
             # A page (GetQueryResults call) at a time, so a request that gave up reads no more.
@@ -257,6 +265,15 @@ class AthenaStore(SmaStore):
         finally:
             cursor.close()
             _on_worker.flight = None
+
+    def _reuse(self) -> dict[str, Any]:
+        """Athena's result reuse, bounded by the marker's age; none in its first minute."""
+        if self._marker is None:
+            return {}
+        minutes = reuse_minutes(self._marker, self._reuse_minutes)
+        if minutes is None:
+            return {"result_reuse_enable": False}
+        return {"result_reuse_enable": True, "result_reuse_minutes": minutes}
 
     def _stop(self, query_id: str) -> None:
         try:
