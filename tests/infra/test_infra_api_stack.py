@@ -44,8 +44,17 @@ def test_function_properties(default_app: Synthesised) -> None:
         "ATHENA_WORKGROUP": "crypto-sma",
         "GLUE_DATABASE_NAME": "crypto_sma_db",
         "GLUE_TABLE_NAME": "crypto_sma_table",
+        "SMA_REFRESH_MARKER": "s3://crypto-sma-test-lake/processed-data/_refresh.json",
     }
     assert "LoggingConfig" in props
+
+
+def test_function_reads_the_jobs_refresh_marker(default_app: Synthesised) -> None:
+    marker = role_statements(default_app)["ReadRefreshMarker"]
+    assert marker["Action"] == "s3:GetObject"
+    assert text(marker["Resource"]).endswith(
+        ':s3:::crypto-sma-test-lake/processed-data/_refresh.json"]]}'
+    )
 
 
 def test_function_concurrency_is_reserved_and_capped(
