@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 from sma_etl.catalog import glue_client, register_partitions
 from sma_etl.catchup import catch_up
 from sma_etl.discovery import daily_tickers, tickers_read
+from sma_etl.late_ticks import check_late, record_counts, window_key_counts
 from sma_etl.refresh_marker import publish_refresh
 from sma_etl.settings import Settings
 from sma_etl.sink import Partition, lake_uri, write_partitions, write_rejected
 from sma_etl.source import SourceConfig, discover_tickers, read_ticks
 from sma_etl.transform import transform
-from sma_etl.window import Window, iso
+from sma_etl.window import HOUR, Window, iso
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -47,6 +48,8 @@ class RunSummary:
     tickers_without_ticks: list[str] = field(default_factory=list)
     catchup_hours_left: int = 0  # hours past the maximum catch-up span, left for later runs
     late_beyond_horizon: int = 0
+    late_rewrite_from: str | None = None  # the first hour written again for late ticks
+    key_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
 
@@ -66,6 +69,7 @@ class RunSummary:
             "partitions_registered": self.partitions_registered,
             "tickers_without_ticks": self.tickers_without_ticks,
             "late_beyond_horizon": self.late_beyond_horizon,
+            "late_rewrite_from": self.late_rewrite_from,
             "catchup_hours_left": self.catchup_hours_left,
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
         }
@@ -124,6 +128,9 @@ def run_window(
         summary.ask_price_nulled += ticks.ask_price_nulled
         summary.clean_outside_window += ticks.clean_outside_window
         summary.tickers_read |= tickers_read(result.parsed)
+        if settings.scheduled:
+            for ticker, hours in window_key_counts(result.parsed).items():
+                summary.key_counts.setdefault(ticker, {}).update(hours)
         clock.lap("read")
 
         per_partition = result.count_rows()
@@ -162,14 +169,30 @@ def resolve_tickers(settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tickers))
 
 
+def plan_scheduled(settings: Settings, tickers: tuple[str, ...], summary: RunSummary) -> Window:
+    """A scheduled run's window: from missed hours (catch-up) and hours with late ticks on."""
+    planned = catch_up(settings.output, settings.window, settings.max_catchup_hours)
+    window, summary.catchup_hours_left = planned.window, planned.hours_left
+    late = check_late(
+        settings.output,
+        source_config(settings),
+        tickers,
+        window.start,
+        settings.window.end,
+        settings.late_horizon_hours,
+    )
+    summary.late_beyond_horizon = late.beyond_horizon
+    if late.rewrite_from is not None and late.rewrite_from < window.start:
+        window = Window(late.rewrite_from, window.end)
+        summary.late_rewrite_from = iso(late.rewrite_from)
+    summary.window = window
+    return window
+
+
 def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
     """Run the job over `settings.window`, in chunks of `settings.chunk_hours` hours."""
     began = time.perf_counter()
     window, summary = settings.window, RunSummary(window=settings.window)
-    if settings.scheduled:
-        planned = catch_up(settings.output, settings.window, settings.max_catchup_hours)
-        window, summary.catchup_hours_left = planned.window, planned.hours_left
-        summary.window = window
     clock = _Clock(summary)
     if spark is None:
         from sma_etl.spark import build_session
@@ -178,6 +201,8 @@ def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
     clock.lap("session")
     tickers = resolve_tickers(settings)
     summary.tickers = len(tickers)
+    if settings.scheduled:
+        window = plan_scheduled(settings, tickers, summary)
     clock.lap("read")
 
     chunks = list(window.chunks(settings.chunk_hours))
@@ -201,6 +226,9 @@ def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
         )
     if settings.refresh_marker:
         publish_refresh(settings.output, window.as_json(), summary.rows_written)
+    if settings.scheduled:
+        keep_from = settings.window.end - (settings.late_horizon_hours + 2) * HOUR
+        record_counts(settings.output, tickers, chunks, summary.key_counts, keep_from)
     if summary.catchup_hours_left:
         log.error(
             "CATCH-UP INCOMPLETE: wrote %s..%s, the longest span a run may cover (%d h); "

@@ -36,6 +36,7 @@ ENV_NAMES: Final[tuple[str, ...]] = (
     "TICKERS",
     "DISCOVER_TICKERS",
     "MAX_CATCHUP_HOURS",
+    "LATE_HORIZON_HOURS",
 )
 
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
@@ -67,6 +68,7 @@ class Settings:
     # <output>/_refresh.json when the run completes: by default for the runs the API follows
     # (scheduled ones, and any that registers partitions in the catalog).
     refresh_marker: bool = False
+    late_horizon_hours: int = 24  # scheduled runs rewrite hours with late ticks this far back
 
 
 def parse_bool(name: str, value: str) -> bool:
@@ -197,6 +199,7 @@ def load_settings(
             merged.get("REFRESH_MARKER", str(scheduled or catalog is not None)),
         ),
         now=clock,
+        late_horizon_hours=parse_int("LATE_HORIZON_HOURS", merged.get("LATE_HORIZON_HOURS", "24")),
         max_catchup_hours=parse_int(
             "MAX_CATCHUP_HOURS",
             merged.get("MAX_CATCHUP_HOURS", str(DEFAULT_MAX_CATCHUP_HOURS)),
