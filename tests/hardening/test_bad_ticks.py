@@ -31,7 +31,7 @@ from bad_ticks import (
 from hardening_harness import fill_table, read_lake, run_job
 
 from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY
-from sma_etl.ticks import INVALID_TICKER
+from sma.ticks import INVALID_TICKER
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

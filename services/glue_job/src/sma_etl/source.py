@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY
 from sma.tickers import InvalidTicker, normalize
+from sma.ticks import CleanTick, clean_tick
 from sma.windows import MAX_WINDOW
-from sma_etl.ticks import CleanTick, clean_tick
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -13,10 +13,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
 from sma.schema import ALL_COLUMNS, PARTITION_KEY_NAMES
+from sma.ticks import CleanTick, clean_tick
 from sma.windows import WINDOWS, sma_column
 from sma_etl.columns import spark_type
 from sma_etl.source import LOOKBACK_COLUMN, RAW_COLUMNS
-from sma_etl.ticks import CleanTick, clean_tick
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -52,7 +52,7 @@ def _parse(
 
 
 def parse_ticks(raw: DataFrame, start_micros: int, end_micros: int) -> DataFrame:
-    """Judge every raw tick by ``sma_etl.ticks.clean_tick`` (the ticker rule comes from ``sma``).
+    """Judge every raw tick by ``sma.ticks.clean_tick`` (the ticker rule comes from ``sma``).
 
     Adds `reject_reason` (null for clean ticks), the clean values (`ticker`, `micros`,
     `bid_price`, `ask_price`, `date`, `hour`) and `in_window` (clean and inside
