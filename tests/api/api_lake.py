@@ -50,14 +50,21 @@ def _prices(count: int, base: float, period: float, swing: float) -> list[tuple[
 
 
 def write_ticker(
-    root: Path, ticker: str, start: datetime, prices: list[tuple[float, float]]
+    root: Path, ticker: str, start: datetime, prices: list[tuple[float, float | None]]
 ) -> list[Row]:
-    """Write one ticker as the job does: a file per hour partition, data columns only."""
+    """Write one ticker as the job does, a tick a minute from `start`."""
+    times = [start + timedelta(minutes=i) for i in range(len(prices))]
+    return write_series(root, ticker, times, prices)
+
+
+def write_series(
+    root: Path, ticker: str, times: list[datetime], prices: list[tuple[float, float | None]]
+) -> list[Row]:
+    """Write ticks at `times` as the job does: a file per hour partition, data columns only."""
     bids = [bid for bid, _ in prices]
     smas = {col: rolling_sma(bids, n) for col, n in zip(SMA_COLUMNS, WINDOWS, strict=True)}
     rows: list[Row] = []
-    for i, (bid, ask) in enumerate(prices):
-        when = start + timedelta(minutes=i)
+    for i, ((bid, ask), when) in enumerate(zip(prices, times, strict=True)):
         rows.append(
             {
                 "ask_price": ask,
@@ -115,6 +122,22 @@ def tick_json(ticker: str, row: Row) -> dict[str, Any]:
         **{col: row[col] for col in SMA_COLUMNS},
         "signal": signal(row["sma_10"], row["sma_30"]),
     }
+
+
+def latest_json(ticker: str, row: Row, source: str = "lake") -> dict[str, Any]:
+    """The latest endpoint's answer for an oracle row, but for its `age_seconds`."""
+    return {**tick_json(ticker, row), "source": source}
+
+
+def without_age(body: dict[str, Any]) -> dict[str, Any]:
+    """A latest answer without `age_seconds`, once that is checked: now minus the tick's time."""
+    answer = dict(body)
+    age = answer.pop("age_seconds")
+    stamp = datetime.fromisoformat(answer["last_refreshed"].replace("Z", "+00:00"))
+    expected = (datetime.now(UTC) - stamp).total_seconds()
+    assert isinstance(age, int)
+    assert expected - 5 <= age <= expected + 1, (age, expected)
+    return answer
 
 
 AppFactory = Callable[..., TestClient]

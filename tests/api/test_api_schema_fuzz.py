@@ -25,7 +25,7 @@ def test_generated_requests_get_no_server_error(lake: Lake) -> None:
     app = create_app(settings_for(lake.root), DuckDbStore(lake.root))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 5
+    assert len(operations) == 6
 
     statuses: list[int] = []
     for operation in operations:
