@@ -7,6 +7,7 @@ connections are not thread-safe, and one watchdog thread interrupts a query at i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import threading
@@ -76,6 +77,10 @@ class DuckDbStore(SmaStore):
         # The lake's timestamps are UTC instants: casts and comparisons must not use the
         # machine's zone. GLOBAL, so every cursor (a connection of its own) inherits it.
         self._con.execute("SET GLOBAL TimeZone = 'UTC'")
+        # A top-N over a few small files reads them twice with late materialization (first
+        # the sort key, then the rows): twice the cost of the newest-tick lookup.
+        with contextlib.suppress(duckdb.Error):  # a DuckDB without the setting
+            self._con.execute("SET GLOBAL late_materialization_max_rows = 0")
         self._cursors = threading.local()
         self._watchdog = Watchdog()
 

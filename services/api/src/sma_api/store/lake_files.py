@@ -24,15 +24,17 @@ class LakeFiles:
     """`<lake>/ticker=X/date=YYYY-MM-DD/hour=HH/*.parquet`, listed on demand."""
 
     def __init__(self, lake: Path) -> None:
-        self.lake = Path(lake)
+        # Paths as text: a pathlib object per folder entry cost more than the listing.
+        self.lake = str(lake)
 
-    def subdirs(self, parent: Path, key: str) -> list[tuple[str, Path]]:
+    def subdirs(self, parent: str, key: str) -> list[tuple[str, str]]:
         """(value, path) of each `key=value` folder under `parent`, sorted by value."""
         prefix = f"{key}="
+        cut = len(prefix)
         try:
             with os.scandir(parent) as entries:
                 found = [
-                    (e.name[len(prefix) :], Path(e.path))
+                    (e.name[cut:], e.path)
                     for e in entries
                     if e.name.startswith(prefix) and e.is_dir()
                 ]
@@ -45,18 +47,18 @@ class LakeFiles:
             raise BackendUnavailable("the lake folder is not readable") from exc
         return sorted(found)
 
-    def tickers(self) -> list[tuple[str, Path]]:
+    def tickers(self) -> list[tuple[str, str]]:
         return [(t, p) for t, p in self.subdirs(self.lake, "ticker") if is_valid(t)]
 
-    def dates(self, ticker: str, ticker_dir: Path | None = None) -> list[tuple[date, Path]]:
+    def dates(self, ticker: str, ticker_dir: str | None = None) -> list[tuple[date, str]]:
         """The ticker's date partitions, oldest first."""
         if not is_valid(ticker):
             raise TickerNotFound(ticker)
         if ticker_dir is None:
-            if not self.lake.is_dir():
+            if not os.path.isdir(self.lake):
                 raise BackendUnavailable("the lake folder is not readable")
-            ticker_dir = self.lake / f"ticker={ticker}"
-        found: list[tuple[date, Path]] = []
+            ticker_dir = os.path.join(self.lake, f"ticker={ticker}")
+        found: list[tuple[date, str]] = []
         for value, path in self.subdirs(ticker_dir, "date"):
             try:
                 found.append((date.fromisoformat(value), path))
@@ -64,7 +66,7 @@ class LakeFiles:
                 logger.warning("ignoring a folder that is no date partition: %s", path)
         return sorted(found)
 
-    def hours(self, day: date, day_dir: Path) -> list[tuple[datetime, Path]]:
+    def hours(self, day: date, day_dir: str) -> list[tuple[datetime, str]]:
         """(start of the hour, folder) of a date's valid hour partitions, oldest first."""
         found = []
         for value, hour_dir in self.subdirs(day_dir, "hour"):
@@ -74,7 +76,7 @@ class LakeFiles:
                 )
         return found
 
-    def files(self, hour_dir: Path) -> list[str]:
+    def files(self, hour_dir: str) -> list[str]:
         try:
             with os.scandir(hour_dir) as entries:
                 return sorted(e.path for e in entries if _is_data_file(e.name) and e.is_file())
@@ -96,7 +98,7 @@ class LakeFiles:
         return files
 
     def newest_hours(
-        self, dates: list[tuple[date, Path]], count: int
+        self, dates: list[tuple[date, str]], count: int
     ) -> tuple[list[str], datetime | None, bool]:
         """Files of the `count` newest hour partitions, the oldest hour taken, and whether
         those are all the ticker's hours."""
