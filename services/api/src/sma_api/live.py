@@ -82,10 +82,10 @@ class LiveSource:
         pays nothing for it); `AWS_ENDPOINT_URL_DYNAMODB` points it at a local endpoint."""
         with self._lock:
             if self._client is None:
-                import boto3
+                import botocore.session
                 from botocore.config import Config
 
-                self._client = boto3.session.Session().client(
+                self._client = botocore.session.get_session().create_client(
                     "dynamodb",
                     region_name=self._region,
                     config=Config(
