@@ -96,11 +96,6 @@ class TTLCache:
             self.misses += 1
             return None
 
-    def expires(self, key: Hashable) -> datetime | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            return entry.expires if entry is not None else None
-
     def put(self, key: Hashable, value: object, nbytes: int = 0, ttl: float | None = None) -> None:
         """Keep `value` (about `nbytes` bytes) until the next refresh, or `ttl` s if sooner."""
         now = self._now()

@@ -60,11 +60,6 @@ class SmaService:
         self.deadline_seconds = deadline_seconds
 
     @one_request
-    def latest_row(self, ticker: str) -> SmaRow:
-        """The newest lake row of `ticker` (TickerNotFound without one)."""
-        return self.store.latest(ticker)
-
-    @one_request
     def latest(self, ticker: str, spec: SmaSpec) -> Tick:
         """The newest tick of `ticker` with the SMAs `spec` asks for."""
         if spec.stored:
