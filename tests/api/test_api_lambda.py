@@ -100,6 +100,24 @@ def test_an_encoded_slash_in_the_ticker(handler: Handler, lake: Lake) -> None:
     assert without_age(json.loads(response["body"])) == latest_json("BTCUSD", lake.latest("BTCUSD"))
 
 
+def test_new_parameters_through_api_gateway(handler: Handler) -> None:
+    """Windows, CSV and many tickers answer on Lambda as they do behind uvicorn."""
+    query = "windows=20,50,200&limit=3&order=desc&format=csv"
+    csv = handler(http_api_event("/tickers/BTCUSD/sma/history", query), LambdaContext())
+    assert csv["statusCode"] == 200
+    assert csv["headers"]["content-type"] == "text/csv; charset=utf-8"
+    lines = csv["body"].splitlines()
+    assert lines[0] == "ticker,last_refreshed,bid_price,ask_price,sma_20,sma_50,sma_200,signal"
+    assert len(lines) == 4
+    many = handler(http_api_event("/sma", "tickers=BTCUSD,ETH-USD,NOPE"), LambdaContext())
+    assert many["statusCode"] == 200
+    body = json.loads(many["body"])
+    assert ([i["ticker"] for i in body["items"]], body["not_found"]) == (
+        ["BTCUSD", "ETHUSD"],
+        ["NOPE"],
+    )
+
+
 def test_history_query_string_and_304(handler: Handler) -> None:
     query = "start=2025-01-12T23:58:00Z&end=2025-01-13T00:00:00Z&order=desc"
     first = handler(http_api_event("/tickers/btcusd/sma/history", query), LambdaContext())
