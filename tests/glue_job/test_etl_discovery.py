@@ -46,7 +46,8 @@ def test_a_typo_is_listed_and_a_new_ticker_is_found_by_one_scan_a_day(
     # The same Queries each run (the late-tick check's keys-only ones grow with the horizon's
     # history, not with discovery).
     assert reads[1]["requests"][QUERY] == reads[2]["requests"][QUERY]
-    assert SCAN not in reads[1]["items"] and SCAN not in reads[2]["items"]
+    assert SCAN not in reads[1]["items"]
+    assert SCAN not in reads[2]["items"]
     marker = json.loads((lake / "_discovery.json").read_text())
     assert marker == {
         "date": "2025-01-13",

@@ -16,18 +16,20 @@ from pathlib import Path
 from types import TracebackType
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.gzip import GZipMiddleware
 
 from sma.errors import SettingsError
 from sma.tickers import InvalidTicker
+from sma_api.answers import Answers
 from sma_api.assets import STATIC_DIR, STATIC_URL, VENDOR_FILES, missing
 from sma_api.cache import RefreshClock, TTLCache
 from sma_api.config import Settings, get_settings
-from sma_api.errors import BackendUnavailable, InvalidRange, TickerNotFound
+from sma_api.errors import BackendUnavailable, InvalidParameter, InvalidRange, TickerNotFound
+from sma_api.live import LiveSource, source_keys
 from sma_api.refresh_marker import RefreshMarker, marker_location
-from sma_api.routes import chart, docs, health, tickers
+from sma_api.routes import chart, docs, health, latest, tickers
 from sma_api.service import SmaService
 from sma_api.store import SmaStore, build_store
 
@@ -49,14 +51,16 @@ def create_app(
     marker = refresh_marker_for(settings, store)
     version = (lambda: s.version if (s := marker.current()) else None) if marker else None
     cache = (
-        TTLCache(clock, settings.cache_max_entries, version=version)
+        TTLCache(
+            clock, settings.cache_max_entries, max_bytes=settings.cache_max_bytes, version=version
+        )
         if settings.cache_enabled
         else None
     )
 
     app = FastAPI(
         title="crypto-sma",
-        summary="Exact simple moving averages (10/30/60/100 ticks) and crossover signals.",
+        summary="Exact simple moving averages over any window, their crossovers, live or hourly.",
         version="0.1.0",
         # Served by `routes.docs` from /static: FastAPI's own pages load them from a CDN.
         docs_url=None,
@@ -65,13 +69,21 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.marker = marker
-    app.state.service = SmaService(
+    service = SmaService(
         store,
-        cache,
         max_signal_span=timedelta(days=settings.max_signal_days),
         deadline_seconds=settings.request_deadline_seconds,
     )
+    live = LiveSource(
+        settings.dynamo_table_name,
+        source_keys(settings.source_tickers),
+        region=settings.aws_region,
+    )
+    app.state.service = service
+    app.state.answers = Answers(service, cache, live=live, live_seconds=settings.live_cache_seconds)
+    # The history and signals routes before the latest one: its path would also match theirs.
     app.include_router(tickers.router)
+    app.include_router(latest.router)
     app.include_router(health.router)
     app.include_router(chart.router)
     app.include_router(docs.router)
@@ -136,6 +148,10 @@ def _add_error_handlers(app: FastAPI, *, retry_after: int) -> None:
 
     @app.exception_handler(InvalidRange)
     async def invalid_range(_request: Request, exc: InvalidRange) -> JSONResponse:
+        return detail(422, str(exc))
+
+    @app.exception_handler(InvalidParameter)
+    async def invalid_parameter(_request: Request, exc: InvalidParameter) -> JSONResponse:
         return detail(422, str(exc))
 
     @app.exception_handler(TickerNotFound)
