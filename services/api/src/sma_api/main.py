@@ -27,6 +27,7 @@ from sma_api.assets import STATIC_DIR, STATIC_URL, VENDOR_FILES, missing
 from sma_api.cache import RefreshClock, TTLCache
 from sma_api.config import Settings, get_settings
 from sma_api.errors import BackendUnavailable, InvalidParameter, InvalidRange, TickerNotFound
+from sma_api.fast_path import CachedLatest
 from sma_api.live import LiveSource, source_keys
 from sma_api.refresh_marker import RefreshMarker, marker_location
 from sma_api.routes import chart, docs, health, latest, tickers
@@ -98,6 +99,8 @@ def create_app(
             ", ".join(absent),
         )
     _add_error_handlers(app, retry_after=settings.retry_after_seconds)
+    # Before routing: a cached latest answer needs none of what routing does.
+    app.add_middleware(CachedLatest, answers=app.state.answers, clock=clock)
     return app
 
 

@@ -21,7 +21,7 @@ JSON: Final[str] = "application/json"
 Format = Literal["json", "csv"]
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
+def not_modified(if_none_match: str, etag: str) -> bool:
     # If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes do not matter.
     if if_none_match.strip() == "*":
         return True
@@ -45,7 +45,7 @@ def json_answer(request: Request, content: bytes, etag: str, max_age: int) -> Re
         max_age = min(max_age, max(1, math.ceil(marker.check_seconds)))
     headers = {"ETag": etag, "Cache-Control": cache_control(max_age)}
     if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None and _matches(if_none_match, etag):
+    if if_none_match is not None and not_modified(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(content=content, media_type=JSON, headers=headers)
 
