@@ -83,3 +83,10 @@ def test_every_endpoint_shows_a_completed_run_within_seconds(
         again = client.get("/tickers/BTCUSD/sma", headers={"If-None-Match": before["etag"]})
         assert again.status_code == 200
         assert again.json()["last_refreshed"] == "2025-01-13T03:59:00Z"
+        # Cached answers sent before routing carry the same marker-keyed tag.
+        fresh_tag = again.headers["etag"]
+        assert client.get("/tickers/BTCUSD/sma").headers["etag"] == fresh_tag
+        assert (
+            client.get("/tickers/BTCUSD/sma", headers={"If-None-Match": fresh_tag}).status_code
+            == 304
+        )

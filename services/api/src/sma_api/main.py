@@ -100,7 +100,7 @@ def create_app(
         )
     _add_error_handlers(app, retry_after=settings.retry_after_seconds)
     # Before routing: a cached latest answer needs none of what routing does.
-    app.add_middleware(CachedLatest, answers=app.state.answers, clock=clock)
+    app.add_middleware(CachedLatest, answers=app.state.answers, clock=clock, marker=marker)
     return app
 
 
