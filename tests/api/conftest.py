@@ -18,6 +18,12 @@ from tests.api.api_lake import AppFactory, Lake, build_lake, settings_for
 from tests.support.athena_service import AthenaService
 
 
+@pytest.fixture(autouse=True)
+def no_real_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live answers never reach AWS from a test: a closed local port unless a test names moto."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9")
+
+
 @pytest.fixture(scope="session")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Lake:
     return build_lake(tmp_path_factory.mktemp("lake"))

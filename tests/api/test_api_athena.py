@@ -22,7 +22,7 @@ from sma_api.errors import BackendUnavailable, TickerNotFound
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
-from tests.api.api_lake import Lake, tick_json
+from tests.api.api_lake import Lake, latest_json, without_age
 from tests.support.athena_service import CANCELLED, FAILED, SUCCEEDED, AthenaService
 
 TABLE_SQL = sql.table_source(names.GLUE_DATABASE, names.GLUE_TABLE)
@@ -46,7 +46,7 @@ def test_latest_sends_parameterised_partition_pruned_sql(
     row = make_athena_store().latest("BTCUSD")
 
     assert athena_service.queries() == [
-        (sql.newest_date_sql(PARTITIONS_SQL), ["'BTCUSD'"]),
+        (sql.date_span_sql(PARTITIONS_SQL), ["'BTCUSD'"]),
         (sql.latest_sql(TABLE_SQL), ["'BTCUSD'", f"'{day.isoformat()}'"]),
     ]
     for query, _ in athena_service.queries():
@@ -288,7 +288,7 @@ def test_http_over_athena_end_to_end(
     with TestClient(create_app(_settings(athena_service), make_athena_store())) as client:
         response = client.get("/tickers/BTC%2FUSD/sma")
         assert response.status_code == 200
-        assert response.json() == tick_json("BTCUSD", latest)
+        assert without_age(response.json()) == latest_json("BTCUSD", latest)
         assert client.get("/health").json() == {"status": "ok", "backend": "athena"}
 
 

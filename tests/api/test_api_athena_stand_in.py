@@ -92,7 +92,7 @@ def texts(page: dict[str, Any]) -> list[list[str | None]]:
             id="too-few",
         ),
         pytest.param(
-            sql.newest_date_sql(PARTITIONS),
+            sql.date_span_sql(PARTITIONS),
             ["'A1'", "'B2'"],
             "INVALID_PARAMETER_USAGE",
             id="too-many",
@@ -104,10 +104,10 @@ def texts(page: dict[str, Any]) -> list[list[str | None]]:
             id="quoted-mark",
         ),
         pytest.param(
-            sql.newest_date_sql(PARTITIONS), ["BTCUSD"], "COLUMN_NOT_FOUND", id="bare-value"
+            sql.date_span_sql(PARTITIONS), ["BTCUSD"], "COLUMN_NOT_FOUND", id="bare-value"
         ),
         pytest.param(
-            sql.newest_date_sql(PARTITIONS),
+            sql.date_span_sql(PARTITIONS),
             ["'A' OR 1 = 1"],
             "INVALID_PARAMETER_USAGE",
             id="expression-parameter",
@@ -139,11 +139,11 @@ def test_the_api_sql_is_accepted_with_its_parameters(
     for query, params in [
         (sql.latest_sql(TABLE), ["'BTCUSD'", day]),
         (sql.history_sql(TABLE, "desc", 10), RANGE_PARAMS),
-        (sql.newest_date_sql(PARTITIONS), ["'BTCUSD'"]),
+        (sql.date_span_sql(PARTITIONS), ["'BTCUSD'"]),
         (sql.newest_dates_sql(PARTITIONS), None),
         (sql.tickers_sql(TABLE, 2), ["'BTCUSD'", day, "'ETHUSD'", day]),
         # Parameters are SQL text: typed literals and casts are values too.
-        (sql.newest_date_sql(PARTITIONS).replace('"ticker"', '"date"'), ["DATE '2025-01-13'"]),
+        (sql.date_span_sql(PARTITIONS).replace('"ticker"', '"date"'), ["DATE '2025-01-13'"]),
     ]:
         assert run(client, athena_service, query, params)["Status"]["State"] == SUCCEEDED, query
 
@@ -250,7 +250,7 @@ def test_result_reuse_answers_a_repeated_query_from_the_earlier_result(
     client: Any, athena_service: AthenaService
 ) -> None:
     request: dict[str, Any] = {
-        "QueryString": sql.newest_date_sql(PARTITIONS),
+        "QueryString": sql.date_span_sql(PARTITIONS),
         "ExecutionParameters": ["'BTCUSD'"],
         "WorkGroup": athena_service.workgroup,
         "QueryExecutionContext": {"Database": names.GLUE_DATABASE},

@@ -176,7 +176,8 @@ def test_the_chart_draws_what_the_api_serves(
         cell.get_attribute("data-field"): (cell.get_attribute("data-value"), cell.inner_text())
         for cell in page.query_selector_all("#latest dd")
     }
-    assert set(shown) == set(latest) - {"ticker"}
+    # Every value of the tick (where it came from and its age are not the chart's business).
+    assert set(shown) == set(latest) - {"ticker", "source", "age_seconds"}
     for name, (value, text) in shown.items():
         expected = latest[name]
         if name == "last_refreshed":
@@ -206,6 +207,25 @@ def test_the_chart_draws_what_the_api_serves(
         )
     assert state["drawnMs"] < 15_000
     assert weight["sent"] < 100 * 1024
+
+
+def test_the_chart_takes_windows_and_the_signal_pair(
+    visit: Callable[[str], Visit], server: str
+) -> None:
+    query = {**RANGE, "windows": "20,50,200", "short": "20", "long": "50"}
+    seen = visit(f"/tickers/BTCUSD/chart?{urlencode(query)}")
+    state = wait_for_state(seen)
+    assert state["state"] == "drawn", state["message"]
+    with httpx.Client(base_url=server) as api:
+        signals = api.get("/tickers/BTCUSD/signals", params={**RANGE, "short": 20, "long": 50})
+    assert state["markers"] == state["crossovers"] == signals.json()["meta"]["count"] > 0
+    assert set(state["colors"]) == {"bid_price", "sma_20", "sma_50", "sma_200"}
+    counts = seen.page.evaluate(COUNT_COLOURS, state["colors"])
+    assert all(n > 200 for n in counts.values()), counts
+    fields = {c.get_attribute("data-field") for c in seen.page.query_selector_all("#latest dd")}
+    assert {"sma_20", "sma_50", "sma_200"} <= fields
+    assert seen.page.inner_text("#pair") == "sma_20 crossing above sma_50"
+    assert seen.errors == []
 
 
 def page_weight(responses: list[Response]) -> dict[str, int]:
@@ -252,6 +272,7 @@ def test_swagger_ui_lists_the_operations_offline(visit: Callable[[str], Visit]) 
     paths = sorted(operations.all_inner_texts())
     assert [p.replace("\u200b", "") for p in paths] == [
         "/health",
+        "/sma",
         "/tickers",
         "/tickers/{ticker}/signals",
         "/tickers/{ticker}/sma",

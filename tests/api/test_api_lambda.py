@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 
 from sma_api import config
-from tests.api.api_lake import Lake, tick_json
+from tests.api.api_lake import Lake, latest_json, without_age
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -90,14 +90,32 @@ def test_latest_through_api_gateway(handler: Handler, lake: Lake) -> None:
     response = handler(http_api_event("/tickers/BTC-USD/sma"), LambdaContext())
     assert response["statusCode"] == 200
     assert response["headers"]["content-type"] == "application/json"
-    assert json.loads(response["body"]) == tick_json("BTCUSD", lake.latest("BTCUSD"))
+    assert without_age(json.loads(response["body"])) == latest_json("BTCUSD", lake.latest("BTCUSD"))
     assert response["headers"]["cache-control"].startswith("public, max-age=")
 
 
 def test_an_encoded_slash_in_the_ticker(handler: Handler, lake: Lake) -> None:
     response = handler(http_api_event("/tickers/BTC%2FUSD/sma"), LambdaContext())
     assert response["statusCode"] == 200
-    assert json.loads(response["body"]) == tick_json("BTCUSD", lake.latest("BTCUSD"))
+    assert without_age(json.loads(response["body"])) == latest_json("BTCUSD", lake.latest("BTCUSD"))
+
+
+def test_new_parameters_through_api_gateway(handler: Handler) -> None:
+    """Windows, CSV and many tickers answer on Lambda as they do behind uvicorn."""
+    query = "windows=20,50,200&limit=3&order=desc&format=csv"
+    csv = handler(http_api_event("/tickers/BTCUSD/sma/history", query), LambdaContext())
+    assert csv["statusCode"] == 200
+    assert csv["headers"]["content-type"] == "text/csv; charset=utf-8"
+    lines = csv["body"].splitlines()
+    assert lines[0] == "ticker,last_refreshed,bid_price,ask_price,sma_20,sma_50,sma_200,signal"
+    assert len(lines) == 4
+    many = handler(http_api_event("/sma", "tickers=BTCUSD,ETH-USD,NOPE"), LambdaContext())
+    assert many["statusCode"] == 200
+    body = json.loads(many["body"])
+    assert ([i["ticker"] for i in body["items"]], body["not_found"]) == (
+        ["BTCUSD", "ETHUSD"],
+        ["NOPE"],
+    )
 
 
 def test_history_query_string_and_304(handler: Handler) -> None:

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sma.windows import SMA_COLUMNS
-from tests.api.api_lake import Lake, tick_json
+from tests.api.api_lake import Lake, latest_json, without_age
 
 
 @pytest.mark.parametrize("ticker", ["BTCUSD", "ETHUSD"])
@@ -16,12 +16,21 @@ def test_latest_is_the_newest_tick_with_its_smas_and_signal(
     response = client.get(f"/tickers/{ticker}/sma")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == tick_json(ticker, lake.latest(ticker))
+    assert without_age(response.json()) == latest_json(ticker, lake.latest(ticker))
 
 
 def test_keys_come_in_the_documented_order(client: TestClient) -> None:
     body = client.get("/tickers/BTCUSD/sma").json()
-    expected = ["ticker", "last_refreshed", "bid_price", "ask_price", *SMA_COLUMNS, "signal"]
+    expected = [
+        "ticker",
+        "last_refreshed",
+        "bid_price",
+        "ask_price",
+        *SMA_COLUMNS,
+        "signal",
+        "source",
+        "age_seconds",
+    ]
     assert list(body) == expected
     assert body["last_refreshed"].endswith("Z")
 
@@ -32,12 +41,12 @@ def test_every_usual_spelling_finds_the_same_ticker(
 ) -> None:
     response = client.get(f"/tickers/{spelling}/sma")
     assert response.status_code == 200
-    assert response.json() == tick_json("BTCUSD", lake.latest("BTCUSD"))
+    assert without_age(response.json()) == latest_json("BTCUSD", lake.latest("BTCUSD"))
 
 
 def test_too_few_ticks_give_null_smas_and_no_signal(client: TestClient, lake: Lake) -> None:
     body = client.get("/tickers/newusd/sma").json()
-    assert body == tick_json("NEWUSD", lake.latest("NEWUSD"))
+    assert without_age(body) == latest_json("NEWUSD", lake.latest("NEWUSD"))
     assert all(body[c] is None for c in SMA_COLUMNS)
     assert body["signal"] is None
     assert body["bid_price"] == lake.latest("NEWUSD")["bid_price"]

@@ -28,17 +28,28 @@ END = datetime(2025, 1, 13, 0, 3, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("text", "params"),
     [
-        (sql.latest_sql(TABLE), ["BTCUSD", date(2025, 1, 13)]),
+        (sql.latest_sql(TABLE), sql.recent_params("BTCUSD", date(2025, 1, 13))),
         (sql.history_sql(TABLE, "asc", 10), sql.history_params("BTCUSD", START, END)),
         (sql.history_sql(TABLE, "desc", 10), sql.history_params("BTCUSD", START, END)),
-        (sql.newest_date_sql(PARTITIONS), ["BTCUSD"]),
+        (sql.recent_sql(TABLE, 200, sql.PRICE_COLUMNS), sql.recent_params("BTCUSD", START.date())),
+        (sql.before_sql(TABLE, 99), sql.before_params("BTCUSD", START.date(), START)),
+        (
+            sql.history_lookback_sql(TABLE, "desc", 101, 199, sql.PRICE_COLUMNS),
+            sql.history_params("BTCUSD", START, END)
+            + sql.before_params("BTCUSD", START.date(), START),
+        ),
+        (sql.latest_many_sql(TABLE, 2), sql.pairs_params([("A1", START.date())] * 2)),
+        (sql.date_span_sql(PARTITIONS), ["BTCUSD"]),
         (sql.newest_dates_sql(PARTITIONS), []),
-        (sql.tickers_sql(TABLE, 3), ["A1", date(2025, 1, 1)] * 3),
+        (sql.tickers_sql(TABLE, 3), sql.pairs_params([("A1", date(2025, 1, 1))] * 3)),
     ],
 )
 def test_every_value_is_a_placeholder_in_the_where_clause(
     text: str, params: list[sql.Param]
 ) -> None:
+    # The FILES marks are DuckDB's file lists; Athena's parameters leave them out.
+    assert params.count(sql.FILES) == text.count(TABLE)
+    params = [p for p in params if p is not sql.FILES]
     assert text.count("?") == len(params)
     assert "'" not in text  # no literal at all: values only ever travel as parameters
     assert "BTCUSD" not in text
@@ -66,25 +77,31 @@ def test_the_select_list_is_the_schema() -> None:
 
 
 def test_history_params_cover_the_dates_of_a_half_open_range() -> None:
-    assert sql.history_params("BTCUSD", START, END)[:3] == [
+    assert sql.history_params("BTCUSD", START, END)[1:4] == [
         "BTCUSD",
         date(2025, 1, 12),
         date(2025, 1, 13),
     ]
     midnight = datetime(2025, 1, 13, tzinfo=UTC)
     # An end at midnight excludes that day: no partition of it needs reading.
-    assert sql.history_params("X1", START, midnight)[2] == date(2025, 1, 12)
+    assert sql.history_params("X1", START, midnight)[3] == date(2025, 1, 12)
 
 
 def test_parameter_encodings() -> None:
-    values: list[sql.Param] = ["BTCUSD", date(2025, 1, 13), START.astimezone(), 100]
+    values: list[sql.Param] = [sql.FILES, "BTCUSD", date(2025, 1, 13), START.astimezone(), 100]
     assert sql.athena_params(values) == [
         "'BTCUSD'",
         "'2025-01-13'",
         "'2025-01-12 23:58:00.000000'",
         "100",
     ]
-    assert sql.duckdb_params(values) == ["BTCUSD", "2025-01-13", "2025-01-12 23:58:00.000000", 100]
+    assert sql.duckdb_params(values, ["a.parquet"]) == [
+        ["a.parquet"],
+        "BTCUSD",
+        "2025-01-13",
+        "2025-01-12 23:58:00.000000",
+        100,
+    ]
 
 
 def test_default_range_is_the_24_hours_up_to_the_newest_tick() -> None:

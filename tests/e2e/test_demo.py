@@ -198,7 +198,17 @@ def test_demo_serves_exact_smas_and_stops_on_ctrl_c(
 
         status, latest = get(f"{base}/tickers/{ticker}/sma")
         assert status == 200
+        assert (latest.pop("source"), latest.pop("age_seconds") >= 0) == ("lake", True)
         assert latest == {**items[-1], "ticker": ticker}
+
+        # Live, from the table itself: the same newest tick, the same SMAs.
+        status, live = get(f"{base}/tickers/{ticker}/sma?source=live")
+        assert status == 200, live
+        assert (live.pop("source"), live.pop("age_seconds") >= 0) == ("live", True)
+        assert live["last_refreshed"] == latest["last_refreshed"]
+        assert live["bid_price"] == bids[-1]
+        for n in WINDOWS:
+            assert close_enough(live[sma_column(n)], oracle[n][-1]), (ticker, n)
 
         # Crossovers: sma_10 against sma_30 from the oracle, neutral and undefined ticks skipped.
         sides = [

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY, SOURCE_TIME_FORMAT
-from sma_etl.ticks import (
+from sma.ticks import (
     BAD_TIME,
     INVALID_TICKER,
     MISSING_BID_PRICE,

@@ -4,6 +4,7 @@ no 5xx, and every response matches the schema, for valid and invalid inputs alik
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from tests.hardening.hardening_harness import write_lake
 EXAMPLES = 40
 ENDPOINTS = {
     "GET /health",
+    "GET /sma",
     "GET /tickers",
     "GET /tickers/{ticker}/sma",
     "GET /tickers/{ticker}/sma/history",
@@ -33,12 +35,22 @@ ENDPOINTS = {
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory: pytest.TempPathFactory) -> schemathesis.BaseSchema:
+def api_schema(
+    tmp_path_factory: pytest.TempPathFactory, moto_server: str
+) -> Iterator[schemathesis.BaseSchema]:
+    # Live answers (?source=live) read moto's server: an empty source table.
+    import boto3
+
+    from sma_laptop.producer import create_source_table
+
+    create_source_table(boto3.client("dynamodb", endpoint_url=moto_server), "DataConsumerTable")
     lake = tmp_path_factory.mktemp("fuzz-lake")
     write_lake(lake, ("BTCUSD", "ETHUSD"), datetime(2025, 1, 13, 6, tzinfo=UTC), 300)
     app_settings = Settings(backend="duckdb", lake_path=lake)
-    app = create_app(app_settings, DuckDbStore(Path(lake)))
-    return schemathesis.openapi.from_asgi("/openapi.json", app)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_server)
+        app = create_app(app_settings, DuckDbStore(Path(lake)))
+        yield schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 @pytest.mark.parametrize("mode", list(GenerationMode), ids=lambda mode: mode.value)

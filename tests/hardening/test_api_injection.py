@@ -149,8 +149,8 @@ def test_athena_gets_no_request_text_in_sql_and_no_query_at_all_for_tricks(
     assert "'BTCUSD'" in bound
     assert f"'{date(2025, 1, 13).isoformat()}'" in bound
     # The limit alone is text: Athena takes no parameter outside WHERE, so the validated int
-    # is written as digits, and only there.
-    limited = [query for query, _ in sent if "4321" in query]
+    # is written as digits, and only there (one more than asked: to tell whether more exist).
+    limited = [query for query, _ in sent if "4322" in query]
     assert len(limited) == 1
-    assert limited[0].endswith(" LIMIT 4321")
-    assert not [p for p in bound if "4321" in p]
+    assert limited[0].endswith(" LIMIT 4322")
+    assert not [p for p in bound if "4322" in p]

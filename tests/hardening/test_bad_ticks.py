@@ -18,7 +18,7 @@ import boto3
 import pytest
 
 from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY
-from sma_etl.ticks import INVALID_TICKER
+from sma.ticks import INVALID_TICKER
 from tests.hardening.bad_ticks import (
     ACCEPTED,
     RUN_NOW,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sma_api.config import Settings as ApiSettings
 from sma_api.store.athena import STOP_TIMEOUT_SECONDS
-from sma_infra.api_stack import PLAIN_ROUTES, QUERY_ROUTE, STATIC_ROUTE
+from sma_infra.api_stack import PLAIN_ROUTES, QUERY_ROUTE, QUERY_ROUTES, STATIC_ROUTE
 from tests.infra.infra_templates import Synthesised, only, resources
 
 API = "SmaApiStack"
@@ -44,8 +44,19 @@ def test_function_properties(default_app: Synthesised) -> None:
         "ATHENA_WORKGROUP": "crypto-sma",
         "GLUE_DATABASE_NAME": "crypto_sma_db",
         "GLUE_TABLE_NAME": "crypto_sma_table",
+        "SMA_REFRESH_MARKER": "s3://crypto-sma-test-lake/processed-data/_refresh.json",
+        "DYNAMO_TABLE_NAME": "DataConsumerTable",
+        "TICKERS": "BTC/USD,ETH/USD,DOGE/USD",
     }
     assert "LoggingConfig" in props
+
+
+def test_function_reads_the_jobs_refresh_marker(default_app: Synthesised) -> None:
+    marker = role_statements(default_app)["ReadRefreshMarker"]
+    assert marker["Action"] == "s3:GetObject"
+    assert text(marker["Resource"]).endswith(
+        ':s3:::crypto-sma-test-lake/processed-data/_refresh.json"]]}'
+    )
 
 
 def test_function_concurrency_is_reserved_and_capped(
@@ -68,6 +79,25 @@ def test_the_api_answers_before_the_function_times_out(default_app: Synthesised)
 def test_function_environment_follows_the_catalog_names(variant_app: Synthesised) -> None:
     env = function(variant_app)["Environment"]["Variables"]
     assert (env["GLUE_DATABASE_NAME"], env["GLUE_TABLE_NAME"]) == ("other_db", "other_table")
+
+
+def test_live_answers_may_only_query_the_source_table(default_app: Synthesised) -> None:
+    """?source=live reads the source table with Query, nothing else: no Scan, no write."""
+    found = role_statements(default_app)
+    source = found["QuerySourceTable"]
+    assert source["Action"] == "dynamodb:Query"
+    assert text(source["Resource"]).endswith(':table/DataConsumerTable"]]}')
+    dynamodb = [s for s in found.values() if any(a.startswith("dynamodb:") for a in _actions(s))]
+    assert dynamodb == [source]
+    # The API finds the table and the source spelling of each ticker by the same names.
+    settings = ApiSettings(**function(default_app)["Environment"]["Variables"])
+    assert settings.dynamo_table_name == "DataConsumerTable"
+    assert settings.source_tickers == "BTC/USD,ETH/USD,DOGE/USD"
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return action if isinstance(action, list) else [action]
 
 
 def test_role_queries_one_workgroup_and_writes_only_query_results(
@@ -109,7 +139,7 @@ def test_http_api_routes_only_get_and_allows_cors_get(default_app: Synthesised) 
     assert api["CorsConfiguration"]["AllowMethods"] == ["GET"]
     assert api["CorsConfiguration"]["AllowOrigins"] == ["*"]
     assert route_keys(default_app) == sorted(
-        f"GET {path}" for path in (*PLAIN_ROUTES, STATIC_ROUTE, QUERY_ROUTE)
+        f"GET {path}" for path in (*PLAIN_ROUTES, STATIC_ROUTE, *QUERY_ROUTES)
     )
 
 
@@ -138,7 +168,9 @@ def test_routes_are_exactly_the_paths_the_app_serves(tmp_path: Any) -> None:
     # A mounted folder (the static files) is one route entry with the folder's path.
     static = STATIC_ROUTE.removesuffix("/{proxy+}")
     assert static in served, "the app no longer mounts its static files: drop STATIC_ROUTE"
-    assert served - ticker_paths - {static} == set(PLAIN_ROUTES), (
+    query_paths = {p for p in QUERY_ROUTES if "{" not in p}
+    assert query_paths <= served, "a query route serves nothing: drop it from QUERY_ROUTES"
+    assert served - ticker_paths - {static} - query_paths == set(PLAIN_ROUTES), (
         "route each path the app serves in infra/src/sma_infra/api_stack.py: an exact path in "
         "PLAIN_ROUTES; a path with parameters or a mounted folder needs a {proxy+} route with "
         "its own throttle"
@@ -159,19 +191,22 @@ def test_stage_throttles_every_route_and_the_query_route_lower(
     assert props["DefaultRouteSettings"]["ThrottlingRateLimit"] == 5
     assert props["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 10
     assert props["RouteSettings"] == {
-        f"GET {QUERY_ROUTE}": {"ThrottlingRateLimit": 2, "ThrottlingBurstLimit": 5}
+        f"GET {path}": {"ThrottlingRateLimit": 2, "ThrottlingBurstLimit": 5}
+        for path in QUERY_ROUTES
     }
     # Route settings name a route key: the route must exist before the stage is updated.
-    [query_route] = [
+    query_routes = [
         k
         for k, r in resources(template, "AWS::ApiGatewayV2::Route").items()
-        if r["Properties"]["RouteKey"] == f"GET {QUERY_ROUTE}"
+        if r["Properties"]["RouteKey"] in {f"GET {path}" for path in QUERY_ROUTES}
     ]
-    assert query_route in stage["DependsOn"]
+    assert len(query_routes) == len(QUERY_ROUTES)
+    assert set(query_routes) <= set(stage["DependsOn"])
     variant = only(variant_app.templates[API], "AWS::ApiGatewayV2::Stage")
     assert variant["DefaultRouteSettings"] == {"ThrottlingRateLimit": 3, "ThrottlingBurstLimit": 6}
     assert variant["RouteSettings"] == {
-        f"GET {QUERY_ROUTE}": {"ThrottlingRateLimit": 1, "ThrottlingBurstLimit": 2}
+        f"GET {path}": {"ThrottlingRateLimit": 1, "ThrottlingBurstLimit": 2}
+        for path in QUERY_ROUTES
     }
 
 

@@ -61,10 +61,11 @@ def worst_day(app: Synthesised) -> WorstDay:
     routes = [
         r["Properties"]["RouteKey"] for r in resources(api, "AWS::ApiGatewayV2::Route").values()
     ]
-    query_limits = stage["RouteSettings"][f"GET {QUERY_ROUTE}"]
+    query_limits = stage["RouteSettings"]
     # Counted per route: the stage default applies to each route that has no limit of its own.
-    plain_rate = stage["DefaultRouteSettings"]["ThrottlingRateLimit"] * (len(routes) - 1)
-    query_rate = query_limits["ThrottlingRateLimit"]
+    plain_routes = len(routes) - len(query_limits)
+    plain_rate = stage["DefaultRouteSettings"]["ThrottlingRateLimit"] * plain_routes
+    query_rate = sum(limits["ThrottlingRateLimit"] for limits in query_limits.values())
     function = only(api, "AWS::Lambda::Function")
     concurrency = function["ReservedConcurrentExecutions"]
     gigabytes = function["MemorySize"] / 1024

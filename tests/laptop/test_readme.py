@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from sma_api.config import Settings as ApiSettings
-from sma_api.routes import health, tickers
+from sma_api.routes import health, latest, tickers
 from sma_api.sql_cli import build_parser as sql_parser
 from sma_api.sql_cli import connect
 from sma_api.sql_cli import main as sql_main
@@ -222,7 +222,7 @@ def test_athena_queries_are_the_seed_guides(shared_data: Path) -> None:
 
 
 def test_api_paths_in_the_readme_exist() -> None:
-    routes = [*tickers.router.routes, *health.router.routes]
+    routes = [*tickers.router.routes, *latest.router.routes, *health.router.routes]
     paths = re.findall(r"curl \"?localhost:8000(/[^\s\"?`]*)", README)
     assert len(paths) >= 4
     for path in paths:

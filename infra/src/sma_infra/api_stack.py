@@ -24,7 +24,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from sma_infra.arns import arn, bucket_arn, catalog_arns, lake_key_pattern
+from sma_infra.arns import arn, bucket_arn, catalog_arns, lake_key_pattern, refresh_marker_key
 from sma_infra.lake import ATHENA_RESULTS_PREFIX
 from sma_infra.lambda_bundle import LAMBDA_PLATFORM, BundleRecipe, LocalApiBundler
 from sma_infra.nag import acknowledge
@@ -40,9 +40,11 @@ HANDLER: Final[str] = "sma_api.lambda_handler.handler"
 # API Gateway gives an integration at most 30 s; the function must answer (or fail) first.
 FUNCTION_TIMEOUT: Final[Duration] = Duration.seconds(28)
 # Every path the app serves, each its own route: a path API Gateway does not route gets a 404
-# there, never reaches Lambda and is not billed. Only QUERY_ROUTE varies with the request; it
-# carries the ticker endpoints, the only ones that can start a new Athena query per request.
+# there, never reaches Lambda and is not billed. Only the QUERY_ROUTES vary with the request;
+# they carry the ticker endpoints (QUERY_ROUTE) and the latest SMAs of many tickers (/sma), the
+# only ones that can start a new Athena query per request.
 QUERY_ROUTE: Final[str] = "/tickers/{proxy+}"
+QUERY_ROUTES: Final[tuple[str, ...]] = (QUERY_ROUTE, "/sma")
 PLAIN_ROUTES: Final[tuple[str, ...]] = (
     "/health",
     "/tickers",
@@ -149,6 +151,12 @@ class SmaApiStack(Stack):
                 resources=[bucket_arn(bucket, lake)],
             ),
             iam.PolicyStatement(
+                # The job's refresh marker, which the API's caches key on (sma_api.refresh_marker).
+                sid="ReadRefreshMarker",
+                actions=["s3:GetObject"],
+                resources=[bucket_arn(bucket, refresh_marker_key(settings.s3_prefix))],
+            ),
+            iam.PolicyStatement(
                 sid="WriteQueryResults",
                 actions=[
                     "s3:GetObject",
@@ -157,6 +165,12 @@ class SmaApiStack(Stack):
                     "s3:ListMultipartUploadParts",
                 ],
                 resources=[bucket_arn(bucket, results)],
+            ),
+            iam.PolicyStatement(
+                # ?source=live: the newest ticks of one ticker, read from the source table.
+                sid="QuerySourceTable",
+                actions=["dynamodb:Query"],
+                resources=[arn("dynamodb", f"table/{settings.dynamo_table_name}")],
             ),
         ]
         role = iam.Role(
@@ -202,6 +216,12 @@ class SmaApiStack(Stack):
                 "ATHENA_WORKGROUP": settings.athena_workgroup,
                 "GLUE_DATABASE_NAME": settings.glue_database_name,
                 "GLUE_TABLE_NAME": settings.glue_table_name,
+                # Live answers: the source table and the spellings of its partition keys.
+                "DYNAMO_TABLE_NAME": settings.dynamo_table_name,
+                "TICKERS": settings.tickers,
+                "SMA_REFRESH_MARKER": (
+                    f"s3://{settings.s3_bucket_name}/{refresh_marker_key(settings.s3_prefix)}"
+                ),
             },
         )
         acknowledge(
@@ -274,9 +294,13 @@ class SmaApiStack(Stack):
         )
         integration = integrations.HttpLambdaIntegration("Api", self.function)
         # GET only: the API never changes state, so no other method reaches the function.
-        self.query_routes = http_api.add_routes(
-            path=QUERY_ROUTE, methods=[apigw.HttpMethod.GET], integration=integration
-        )
+        self.query_routes = [
+            route
+            for path in QUERY_ROUTES
+            for route in http_api.add_routes(
+                path=path, methods=[apigw.HttpMethod.GET], integration=integration
+            )
+        ]
         for path in (*PLAIN_ROUTES, STATIC_ROUTE):
             http_api.add_routes(path=path, methods=[apigw.HttpMethod.GET], integration=integration)
         for route in http_api.node.find_all():
@@ -309,13 +333,14 @@ class SmaApiStack(Stack):
         cfn_stage.access_log_settings = apigw.CfnStage.AccessLogSettingsProperty(
             destination_arn=access_logs.log_group_arn, format=ACCESS_LOG_FORMAT
         )
-        # The ticker routes get their own, lower limit: each of their requests may start a
-        # billed Athena query. The stage must be updated after the route exists.
+        # The query routes get their own, lower limit: each of their requests may start a
+        # billed Athena query. The stage must be updated after the routes exist.
         cfn_stage.route_settings = {
-            f"GET {QUERY_ROUTE}": {
+            f"GET {path}": {
                 "ThrottlingRateLimit": settings.api_query_throttle_rate,
                 "ThrottlingBurstLimit": settings.api_query_throttle_burst,
             }
+            for path in QUERY_ROUTES
         }
         for route in self.query_routes:
             cfn_stage.node.add_dependency(route)

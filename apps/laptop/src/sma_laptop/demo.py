@@ -120,7 +120,9 @@ def run_demo(config: DemoConfig) -> int:
         say(heading(4, f"The API on {base_url} (DuckDB over {lake_shown})"))
         first_ticker = normalize(sorted(loaded.tickers)[0])
         api_log = config.state_dir / "api.log"
-        api = start_api(HOST, config.api_port, config.lake, api_log)
+        # Live answers (?source=live) read the same table the job read, at the same endpoint.
+        live = {**env, "TICKERS": tickers}
+        api = start_api(HOST, config.api_port, config.lake, api_log, live)
         stack.callback(stop_process, api)
         wait_for_api(base_url, api, api_log)
         say(f"   API ready after {time.monotonic() - began:.0f} s - paste these:")

@@ -61,6 +61,7 @@ def ready_text(base: str, sql_lake: str, first_ticker: str) -> list[str]:
     return [
         f"   curl {base}/tickers",
         f"   curl {base}/tickers/{first_ticker}/sma",
+        f'   curl "{base}/tickers/{first_ticker}/sma?source=live"',
         f'   curl "{base}/tickers/{first_ticker}/sma/history?limit=5&order=desc"',
         f"   curl {base}/tickers/{first_ticker}/signals",
         f"   open {base}/tickers/{first_ticker}/chart   (the price, SMA lines and crossovers)",

@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -47,9 +47,17 @@ def console_script(name: str) -> str:
     return found
 
 
-def start_api(host: str, port: int, lake: Path, log_path: Path) -> subprocess.Popen[bytes]:
-    """uvicorn serving ``sma_api.main:create_app`` over the lake with the DuckDB backend."""
-    env = {**os.environ, "SMA_BACKEND": "duckdb", "SMA_LAKE_PATH": str(lake.resolve())}
+def start_api(
+    host: str, port: int, lake: Path, log_path: Path, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """uvicorn serving ``sma_api.main:create_app`` over the lake with the DuckDB backend;
+    `env` adds to this process's environment (the source table for live answers)."""
+    env = {
+        **os.environ,
+        **(env or {}),
+        "SMA_BACKEND": "duckdb",
+        "SMA_LAKE_PATH": str(lake.resolve()),
+    }
     with log_path.open("ab") as log:
         return subprocess.Popen(
             [

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sma import names
 from sma.errors import SettingsError
+from sma.tickers import InvalidTicker, is_valid, normalize
 
 # Glue database and table names reach SQL text as quoted identifiers, so they are held to the
 # characters Glue itself allows; request values never reach SQL text at all.
@@ -56,10 +57,31 @@ class Settings(BaseSettings):
     )
     cache_enabled: bool = Field(default=True, validation_alias="SMA_CACHE_ENABLED")
     cache_max_entries: int = Field(default=4096, ge=1, validation_alias="SMA_CACHE_MAX_ENTRIES")
+    # Encoded answers are kept as bytes; this bounds their total (a 10,000-tick history is ~2.5 MB).
+    cache_max_bytes: int = Field(
+        default=64 * 2**20, ge=2**20, validation_alias="SMA_CACHE_MAX_BYTES"
+    )
+    # How many ticks a day of data is assumed to hold when reading the history a window needs
+    # before a range: the producer writes one a minute. Fewer in the data costs a second step.
+    lookback_ticks_per_day: int = Field(
+        default=24 * 60, ge=1, le=86_400, validation_alias="SMA_LOOKBACK_TICKS_PER_DAY"
+    )
+    # Live answers (?source=live) read the source table itself.
+    dynamo_table_name: str = Field(default=names.SOURCE_TABLE, validation_alias="DYNAMO_TABLE_NAME")
+    source_tickers: str = Field(default=",".join(names.DEFAULT_TICKERS), validation_alias="TICKERS")
+    live_cache_seconds: float = Field(
+        default=30.0, ge=0, le=30, validation_alias="SMA_LIVE_CACHE_SECONDS"
+    )
     # The job runs at minute `refresh_minute` of every hour; its data lands within the grace.
     refresh_minute: int = Field(default=10, ge=0, le=59, validation_alias="SMA_REFRESH_MINUTE")
     refresh_grace_seconds: int = Field(
         default=300, ge=0, le=3000, validation_alias="SMA_REFRESH_GRACE_SECONDS"
+    )
+    # The job's refresh marker (sma_api.refresh_marker): default <SMA_LAKE_PATH>/_refresh.json for
+    # DuckDB; for Athena the s3:// URI of <lake>/_refresh.json (unset: the clock alone).
+    refresh_marker: str | None = Field(default=None, validation_alias="SMA_REFRESH_MARKER")
+    refresh_check_seconds: Seconds = Field(
+        default=2.0, validation_alias="SMA_REFRESH_CHECK_SECONDS"
     )
     retry_after_seconds: int = Field(default=30, ge=1, validation_alias="SMA_RETRY_AFTER_SECONDS")
     max_signal_days: int = Field(default=31, ge=1, le=366, validation_alias="SMA_MAX_SIGNAL_DAYS")
@@ -72,6 +94,12 @@ class Settings(BaseSettings):
         ):
             if not _IDENTIFIER.fullmatch(value):
                 raise ValueError(f"{name}={value!r}: use letters, digits and '_' only")
+        for ticker in self.source_tickers.split(","):
+            if ticker.strip() and not is_valid(_normal_or_blank(ticker)):
+                raise ValueError(
+                    f"TICKERS={self.source_tickers!r}: {ticker.strip()!r} is no ticker "
+                    "(e.g. BTC/USD,ETH/USD)"
+                )
         if self.backend == "duckdb" and not self.lake_path.is_dir():
             raise ValueError(
                 f"SMA_LAKE_PATH={str(self.lake_path)!r} is not a directory: point it at the lake "
@@ -87,6 +115,13 @@ class Settings(BaseSettings):
                     f"ATHENA_OUTPUT_LOCATION={self.athena_output_location!r} must be an s3:// URI"
                 )
         return self
+
+
+def _normal_or_blank(ticker: str) -> str:
+    try:
+        return normalize(ticker)
+    except InvalidTicker:
+        return ""
 
 
 def load_settings() -> Settings:

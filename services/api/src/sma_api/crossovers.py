@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sma.signals import Cross, cross
-from sma_api.rows import SmaRow
+from sma_api.rows import Tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,24 +14,24 @@ class CrossoverEvent:
     """The short SMA moved to the other side of the long one between `before` and `after`."""
 
     type: Cross
-    before: SmaRow
-    after: SmaRow
+    before: Tick
+    after: Tick
 
 
-def find_crossovers(rows: Iterable[SmaRow]) -> list[CrossoverEvent]:
-    """Crossovers in time-ordered `rows`: each compares a tick with the last one on a side.
+def find_crossovers(ticks: Iterable[Tick]) -> list[CrossoverEvent]:
+    """Crossovers in time-ordered `ticks`: each compares a tick with the last one on a side.
 
     Ticks without a signal (SMAs not yet defined) and neutral ticks (equal SMAs) belong to no
     side, so a move through equality still counts once, between the two sided ticks around it.
     """
     events: list[CrossoverEvent] = []
-    last_sided: SmaRow | None = None
-    for row in rows:
-        if row.signal not in ("bullish", "bearish"):
+    last_sided: Tick | None = None
+    for tick in ticks:
+        if tick.signal not in ("bullish", "bearish"):
             continue
         if last_sided is not None:
-            kind = cross(last_sided.signal, row.signal)
+            kind = cross(last_sided.signal, tick.signal)
             if kind is not None:
-                events.append(CrossoverEvent(kind, last_sided, row))
-        last_sided = row
+                events.append(CrossoverEvent(kind, last_sided, tick))
+        last_sided = tick
     return events

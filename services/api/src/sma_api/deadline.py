@@ -13,10 +13,12 @@ runs the route on and needs no parameter through the store interface.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 _deadline: ContextVar[float | None] = ContextVar("sma_request_deadline", default=None)
 
@@ -43,3 +45,24 @@ def seconds_left(cap: float) -> float:
     if deadline is None:
         return cap
     return min(cap, deadline - time.monotonic())
+
+
+class HasDeadline(Protocol):
+    deadline_seconds: float | None
+
+
+S = TypeVar("S", bound=HasDeadline)
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def one_request(answer: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, P], T]:
+    """A method that answers one request: every query it runs shares one deadline of its
+    object's `deadline_seconds` (an outer request's deadline stays when it runs inside one)."""
+
+    @functools.wraps(answer)
+    def within_deadline(owner: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with request_deadline(owner.deadline_seconds):
+            return answer(owner, *args, **kwargs)
+
+    return within_deadline

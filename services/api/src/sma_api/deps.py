@@ -1,4 +1,4 @@
-"""What the routes need, injected: the service (over the app's store) and normalised tickers.
+"""What the routes need, injected: the answers, the service, the clock and normalised tickers.
 
 The dependencies are async on purpose: they never block, and FastAPI would run a plain `def`
 dependency on the thread pool, one thread hop per dependency per request.
@@ -12,8 +12,14 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from sma.tickers import normalize
+from sma_api.answers import Answers
 from sma_api.cache import RefreshClock
 from sma_api.service import SmaService
+
+
+async def get_answers(request: Request) -> Answers:
+    answers: Answers = request.app.state.answers
+    return answers
 
 
 async def get_service(request: Request) -> SmaService:
@@ -45,6 +51,7 @@ async def get_ticker(
     return normalize(ticker)
 
 
+AnswersDep = Annotated[Answers, Depends(get_answers)]
 Service = Annotated[SmaService, Depends(get_service)]
 Clock = Annotated[RefreshClock, Depends(get_clock)]
 Ticker = Annotated[str, Depends(get_ticker)]

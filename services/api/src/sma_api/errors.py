@@ -10,9 +10,9 @@ class SmaApiError(Exception):
 class TickerNotFound(SmaApiError):
     """A well-formed ticker with no data in the lake."""
 
-    def __init__(self, ticker: str) -> None:
+    def __init__(self, ticker: str, detail: str | None = None) -> None:
         self.ticker = ticker
-        super().__init__(f"no data for ticker {ticker!r}")
+        super().__init__(detail or f"no data for ticker {ticker!r}")
 
 
 class InvalidRange(SmaApiError):
@@ -21,3 +21,7 @@ class InvalidRange(SmaApiError):
 
 class BackendUnavailable(SmaApiError):
     """The data backend failed or timed out; the client may retry later."""
+
+
+class InvalidParameter(SmaApiError):
+    """A query parameter the API cannot serve, e.g. a window outside 2..1000 ticks."""

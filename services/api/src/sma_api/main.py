@@ -16,17 +16,21 @@ from pathlib import Path
 from types import TracebackType
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.gzip import GZipMiddleware
 
 from sma.errors import SettingsError
 from sma.tickers import InvalidTicker
+from sma_api.answers import Answers
 from sma_api.assets import STATIC_DIR, STATIC_URL, VENDOR_FILES, missing
 from sma_api.cache import RefreshClock, TTLCache
 from sma_api.config import Settings, get_settings
-from sma_api.errors import BackendUnavailable, InvalidRange, TickerNotFound
-from sma_api.routes import chart, docs, health, tickers
+from sma_api.errors import BackendUnavailable, InvalidParameter, InvalidRange, TickerNotFound
+from sma_api.fast_path import CachedLatest
+from sma_api.live import LiveSource, source_keys
+from sma_api.refresh_marker import RefreshMarker, marker_location
+from sma_api.routes import chart, docs, health, latest, tickers
 from sma_api.service import SmaService
 from sma_api.store import SmaStore, build_store
 
@@ -45,11 +49,19 @@ def create_app(
     settings = settings or _settings_from_environment()
     store = store or build_store(settings)
     clock = RefreshClock(settings.refresh_minute, settings.refresh_grace_seconds)
-    cache = TTLCache(clock, settings.cache_max_entries) if settings.cache_enabled else None
+    marker = refresh_marker_for(settings, store)
+    version = (lambda: s.version if (s := marker.current()) else None) if marker else None
+    cache = (
+        TTLCache(
+            clock, settings.cache_max_entries, max_bytes=settings.cache_max_bytes, version=version
+        )
+        if settings.cache_enabled
+        else None
+    )
 
     app = FastAPI(
         title="crypto-sma",
-        summary="Exact simple moving averages (10/30/60/100 ticks) and crossover signals.",
+        summary="Exact simple moving averages over any window, their crossovers, live or hourly.",
         version="0.1.0",
         # Served by `routes.docs` from /static: FastAPI's own pages load them from a CDN.
         docs_url=None,
@@ -57,13 +69,22 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock
-    app.state.service = SmaService(
+    app.state.marker = marker
+    service = SmaService(
         store,
-        cache,
         max_signal_span=timedelta(days=settings.max_signal_days),
         deadline_seconds=settings.request_deadline_seconds,
     )
+    live = LiveSource(
+        settings.dynamo_table_name,
+        source_keys(settings.source_tickers),
+        region=settings.aws_region,
+    )
+    app.state.service = service
+    app.state.answers = Answers(service, cache, live=live, live_seconds=settings.live_cache_seconds)
+    # The history and signals routes before the latest one: its path would also match theirs.
     app.include_router(tickers.router)
+    app.include_router(latest.router)
     app.include_router(health.router)
     app.include_router(chart.router)
     app.include_router(docs.router)
@@ -78,7 +99,21 @@ def create_app(
             ", ".join(absent),
         )
     _add_error_handlers(app, retry_after=settings.retry_after_seconds)
+    # Before routing: a cached latest answer needs none of what routing does.
+    app.add_middleware(CachedLatest, answers=app.state.answers, clock=clock, marker=marker)
     return app
+
+
+def refresh_marker_for(settings: Settings, store: SmaStore) -> RefreshMarker | None:
+    """The job's refresh marker the app follows, handed to a store that can use it too."""
+    location = marker_location(settings.backend, settings.lake_path, settings.refresh_marker)
+    if location is None:
+        return None
+    marker = RefreshMarker(location, settings.refresh_check_seconds)
+    follow = getattr(store, "follow_refresh_marker", None)
+    if follow is not None:
+        follow(marker)
+    return marker
 
 
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
@@ -116,6 +151,10 @@ def _add_error_handlers(app: FastAPI, *, retry_after: int) -> None:
 
     @app.exception_handler(InvalidRange)
     async def invalid_range(_request: Request, exc: InvalidRange) -> JSONResponse:
+        return detail(422, str(exc))
+
+    @app.exception_handler(InvalidParameter)
+    async def invalid_parameter(_request: Request, exc: InvalidParameter) -> JSONResponse:
         return detail(422, str(exc))
 
     @app.exception_handler(TickerNotFound)

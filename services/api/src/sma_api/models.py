@@ -1,4 +1,8 @@
-"""Response bodies. The SMA fields are made from `sma.windows`, never listed here."""
+"""Response bodies as documented in the OpenAPI schema. The lake's SMA fields come from
+`sma.windows`; a request's own `windows` add `sma_<n>` fields of the same form.
+
+The answers themselves are written by `sma_api.encode`; these models describe them.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from sma.signals import LONG_SMA, SHORT_SMA, Cross, Signal
+from sma.signals import Cross, Signal
 from sma.windows import WINDOWS, sma_column
 from sma_api.sql import Order
+
+_NUMBER_OR_NULL: dict[str, Any] = {"anyOf": [{"type": "number"}, {"type": "null"}]}
+# `windows=20,50,200` answers sma_20, sma_50 and sma_200 instead of the lake's columns.
+_SMA_FIELDS: dict[str, Any] = {"patternProperties": {"^sma_[0-9]+$": _NUMBER_OR_NULL}}
 
 
 class _Body(BaseModel):
@@ -18,6 +26,8 @@ class _Body(BaseModel):
 
 class TickBase(_Body):
     """The fields every tick has; `SmaTick` adds one field per SMA window and the signal."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", json_schema_extra=_SMA_FIELDS)
 
     ticker: str = Field(description="normalised ticker, e.g. BTCUSD", examples=["BTCUSD"])
     last_refreshed: datetime = Field(description="time of the tick, UTC")
@@ -28,19 +38,53 @@ class TickBase(_Body):
 def _sma_field(window: int) -> Any:
     return (
         float | None,
-        Field(description=f"mean bid price over the last {window} ticks; null until then"),
+        Field(
+            default=None,
+            description=f"mean bid price over the last {window} ticks; null until then "
+            "(present unless `windows` asks for others)",
+        ),
     )
 
+
+_SIGNAL: Any = (
+    Signal | None,
+    Field(
+        description="the short SMA against the long one (`short`/`long`, default sma_10 "
+        "against sma_30): bullish (>), bearish (<), neutral (=), or null"
+    ),
+)
 
 SmaTick = create_model(
     "SmaTick",
     __base__=TickBase,
     **{sma_column(n): _sma_field(n) for n in WINDOWS},
-    signal=(
-        Signal | None,
-        Field(description="sma_10 against sma_30: bullish (>), bearish (<), neutral (=), or null"),
-    ),
+    signal=_SIGNAL,
 )
+
+
+_Source = Literal["lake", "live"]
+
+
+class LatestBase(TickBase):
+    """The newest tick; `SmaLatest` adds the SMA fields, the signal and where it came from."""
+
+
+SmaLatest = create_model(
+    "SmaLatest",
+    __base__=LatestBase,
+    **{sma_column(n): _sma_field(n) for n in WINDOWS},
+    signal=_SIGNAL,
+    source=(
+        _Source,
+        Field(description="lake: the hourly job's output; live: the source table itself"),
+    ),
+    age_seconds=(int, Field(description="whole seconds from last_refreshed to the answer")),
+)
+
+
+class LatestMany(_Body):
+    items: list[SmaLatest]  # type: ignore[valid-type]
+    not_found: list[str] = Field(description="requested tickers (normalised) without data")
 
 
 class HistoryMeta(_Body):
@@ -49,9 +93,7 @@ class HistoryMeta(_Body):
     limit: int
     order: Order
     count: int = Field(description="number of items returned")
-    truncated: bool = Field(
-        description="true when `limit` items came back: the range may hold more"
-    )
+    truncated: bool = Field(description="true when the range holds more ticks than returned")
 
 
 class History(_Body):
@@ -60,24 +102,23 @@ class History(_Body):
     meta: HistoryMeta
 
 
-class CrossSideBase(_Body):
-    """One tick on one side of a crossover; `CrossSide` adds the two SMAs the rule compares."""
+class CrossSide(_Body):
+    """One tick on one side of a crossover, with the two SMAs the rule compares
+    (`sma_<short>` and `sma_<long>`, by default sma_10 and sma_30)."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", json_schema_extra=_SMA_FIELDS)
 
     last_refreshed: datetime
     signal: Signal
 
 
-_SIDE_FIELDS: dict[str, Any] = {
-    name: (float, Field(description=f"{name} of the tick")) for name in (SHORT_SMA, LONG_SMA)
-}
-CrossSide = create_model("CrossSide", __base__=CrossSideBase, **_SIDE_FIELDS)
-
-
 class Crossover(_Body):
-    type: Cross = Field(description="bullish_cross: sma_10 moved above sma_30; bearish: below")
+    type: Cross = Field(
+        description="bullish_cross: the short SMA moved above the long; bearish: below"
+    )
     last_refreshed: datetime = Field(description="time of the first tick on the new side")
-    before: CrossSide  # type: ignore[valid-type]
-    after: CrossSide  # type: ignore[valid-type]
+    before: CrossSide
+    after: CrossSide
 
 
 class SignalsMeta(_Body):

@@ -12,7 +12,7 @@ from sma.windows import SMA_COLUMNS
 
 @dataclass(frozen=True, slots=True)
 class SmaRow:
-    """A stored tick: prices, its time (UTC-aware) and every SMA column (None until defined)."""
+    """A tick: prices, its time (UTC-aware) and SMA columns by name (None until defined)."""
 
     last_refreshed: datetime
     ask_price: float | None
@@ -21,7 +21,11 @@ class SmaRow:
 
     @property
     def signal(self) -> Signal | None:
-        return signal(self.smas[SHORT_SMA], self.smas[LONG_SMA])
+        return signal(self.smas.get(SHORT_SMA), self.smas.get(LONG_SMA))
+
+    def signal_of(self, short: str, long: str) -> Signal | None:
+        """The signal rule over the columns `short` and `long` (e.g. ``sma_50``, ``sma_200``)."""
+        return signal(self.smas.get(short), self.smas.get(long))
 
 
 def as_utc(value: datetime) -> datetime:
@@ -32,7 +36,7 @@ def as_utc(value: datetime) -> datetime:
 
 
 def row_from_record(record: Mapping[str, object]) -> SmaRow:
-    """Build a row from a backend record keyed by column name."""
+    """Build a row from a backend record keyed by column name; absent SMA columns stay absent."""
     stamp = record["last_refreshed"]
     if not isinstance(stamp, datetime):
         raise TypeError(f"last_refreshed is {type(stamp).__name__}, expected a timestamp")
@@ -40,7 +44,7 @@ def row_from_record(record: Mapping[str, object]) -> SmaRow:
         last_refreshed=as_utc(stamp),
         ask_price=_float_or_none(record["ask_price"]),
         bid_price=_float_or_none(record["bid_price"]),
-        smas={name: _float_or_none(record[name]) for name in SMA_COLUMNS},
+        smas={name: _float_or_none(record[name]) for name in SMA_COLUMNS if name in record},
     )
 
 
@@ -50,3 +54,14 @@ def _float_or_none(value: object) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     raise TypeError(f"expected a number, got {type(value).__name__}")
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """One tick as an answer carries it: its SMA fields (in order) and its signal."""
+
+    last_refreshed: datetime
+    bid_price: float | None
+    ask_price: float | None
+    smas: Mapping[str, float | None]
+    signal: Signal | None

@@ -1,23 +1,21 @@
-"""The API's logic between the routes and a store: ranges, defaults, crossovers, caching."""
+"""The API's logic between the answers and a store: ranges, defaults, SMAs, crossovers."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Hashable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Concatenate, Final, ParamSpec, TypeVar
+from typing import Final
 
-from sma_api.cache import TTLCache
+from sma.ticks import CleanTick
+from sma_api.computed import columns_for, computed_windows, stored_tick, ticks_from
 from sma_api.crossovers import CrossoverEvent, find_crossovers
-from sma_api.deadline import request_deadline
-from sma_api.errors import InvalidRange, TickerNotFound
-from sma_api.rows import SmaRow, as_utc
+from sma_api.deadline import one_request
+from sma_api.errors import InvalidRange
+from sma_api.rows import SmaRow, Tick, as_utc
+from sma_api.spec import SmaSpec
 from sma_api.sql import Order
 from sma_api.store.base import SmaStore, TickerLatest
-
-T = TypeVar("T")
-P = ParamSpec("P")
 
 DEFAULT_SPAN: Final[timedelta] = timedelta(hours=24)
 # Tick times are whole seconds (the source's format), so ending the default range one second
@@ -25,11 +23,12 @@ DEFAULT_SPAN: Final[timedelta] = timedelta(hours=24)
 _AFTER_NEWEST: Final[timedelta] = timedelta(seconds=1)
 # Ticks read to find crossovers: far above a month of minute ticks, far below what hurts.
 SIGNAL_ROW_CAP: Final[int] = 500_000
+_EPOCH: Final[datetime] = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class HistoryResult:
-    rows: list[SmaRow]
+    ticks: list[Tick]
     start: datetime
     end: datetime
     truncated: bool
@@ -43,28 +42,8 @@ class SignalsResult:
     ticks: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Missing:
-    """A cached 'no data for this ticker', so unknown tickers do not cost a query each time."""
-
-    ticker: str
-
-
-def _one_request(
-    answer: Callable[Concatenate[SmaService, P], T],
-) -> Callable[Concatenate[SmaService, P], T]:
-    """An answer is one request: every query it runs shares one deadline (`sma_api.deadline`)."""
-
-    @functools.wraps(answer)
-    def within_deadline(service: SmaService, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        with request_deadline(service.deadline_seconds):
-            return answer(service, *args, **kwargs)
-
-    return within_deadline
-
-
 class SmaService:
-    """Answers the endpoints' questions from a store, remembering answers until the next refresh.
+    """Answers the endpoints' questions from a store (caching is the answers' business).
 
     Each answer runs its queries within one deadline of `deadline_seconds` (None: none).
     """
@@ -72,69 +51,95 @@ class SmaService:
     def __init__(
         self,
         store: SmaStore,
-        cache: TTLCache | None = None,
         *,
         max_signal_span: timedelta = timedelta(days=31),
         deadline_seconds: float | None = None,
     ) -> None:
         self.store = store
-        self.cache = cache
         self.max_signal_span = max_signal_span
         self.deadline_seconds = deadline_seconds
 
-    @_one_request
-    def latest(self, ticker: str) -> SmaRow:
-        def lookup() -> SmaRow | _Missing:
-            try:
-                return self.store.latest(ticker)
-            except TickerNotFound:
-                return _Missing(ticker)
+    @one_request
+    def latest(self, ticker: str, spec: SmaSpec) -> Tick:
+        """The newest tick of `ticker` with the SMAs `spec` asks for."""
+        if spec.stored:
+            return stored_tick(self.store.latest(ticker), spec)
+        count = spec.lookback + 1
+        series = self.store.recent(ticker, count, columns_for(spec))
+        return ticks_from(series, len(series) - 1, spec)[0]
 
-        found = self._cached(("latest", ticker), lookup)
-        if isinstance(found, _Missing):
-            raise TickerNotFound(ticker)
-        return found
+    def live_tick(self, ticks: Sequence[CleanTick], spec: SmaSpec) -> Tick:
+        """The newest of `ticks` (clean, in time order, from the source table) with every SMA
+        of `spec` computed from their bid prices."""
+        series = [
+            SmaRow(_EPOCH + timedelta(microseconds=t.micros), t.ask_price, t.bid_price, {})
+            for t in ticks
+        ]
+        return ticks_from(series, len(series) - 1, spec, compute=spec.needed)[0]
 
-    @_one_request
+    @one_request
+    def latest_many(self, tickers: Sequence[str]) -> dict[str, Tick]:
+        found = self.store.latest_many(tickers)
+        return {t: stored_tick(row, SmaSpec()) for t, row in found.items()}
+
+    @one_request
     def history(
         self,
         ticker: str,
-        start: datetime | None,
-        end: datetime | None,
+        start: datetime,
+        end: datetime,
         limit: int,
         order: Order,
+        *,
+        spec: SmaSpec,
     ) -> HistoryResult:
-        newest = self.latest(ticker).last_refreshed
-        lo, hi = resolve_range(start, end, newest)
-        rows = self._cached(
-            ("history", ticker, lo, hi, limit, order),
-            lambda: self.store.history(ticker, lo, hi, limit, order),
+        """At most `limit` ticks of [start, end) in `order`; `truncated` when more exist."""
+        if not computed_windows(spec):
+            rows = self.store.history(ticker, start, end, limit + 1, order)
+            ticks = [stored_tick(r, spec) for r in rows[:limit]]
+            return HistoryResult(ticks, start, end, truncated=len(rows) > limit)
+        # Newest first, the oldest answered tick's window lies in the range itself when the
+        # range holds more ticks: read that many more of it.
+        fetch = limit + 1 if order == "asc" else limit + max(1, spec.lookback)
+        found = self.store.history_with_lookback(
+            ticker,
+            start,
+            end,
+            fetch,
+            order,
+            lookback=spec.lookback,
+            columns=columns_for(spec),
         )
-        return HistoryResult(rows, lo, hi, truncated=len(rows) >= limit)
+        answered = min(limit, len(found.rows))
+        in_time = found.rows if order == "asc" else found.rows[::-1]
+        if order == "asc":
+            series = found.before + in_time[:answered]
+            first = len(found.before)
+        else:
+            series = found.before + in_time
+            first = len(series) - answered
+        ticks = ticks_from(series, first, spec)
+        if order == "desc":
+            ticks.reverse()
+        return HistoryResult(ticks, start, end, truncated=len(found.rows) > limit)
 
-    @_one_request
-    def signals(self, ticker: str, start: datetime | None, end: datetime | None) -> SignalsResult:
-        newest = self.latest(ticker).last_refreshed
-        lo, hi = resolve_range(start, end, newest, max_span=self.max_signal_span)
+    @one_request
+    def signals(self, ticker: str, start: datetime, end: datetime, spec: SmaSpec) -> SignalsResult:
+        """Crossovers of `spec.short` over `spec.long` in [start, end).
 
-        def compute() -> SignalsResult:
-            rows = self.store.history(ticker, lo, hi, SIGNAL_ROW_CAP, "asc")
-            return SignalsResult(find_crossovers(rows), lo, hi, len(rows))
+        Each side of an event carries the two SMAs the rule compares, nothing else.
+        """
+        pair = SmaSpec(windows=(spec.short, spec.long), short=spec.short, long=spec.long)
+        found = self.history(ticker, start, end, SIGNAL_ROW_CAP, "asc", spec=pair)
+        return SignalsResult(find_crossovers(found.ticks), start, end, len(found.ticks))
 
-        return self._cached(("signals", ticker, lo, hi), compute)
-
-    @_one_request
+    @one_request
     def tickers(self) -> list[TickerLatest]:
-        return self._cached(("tickers",), self.store.tickers)
+        return self.store.tickers()
 
-    @_one_request
+    @one_request
     def ping(self) -> None:
         self.store.ping()
-
-    def _cached(self, key: Hashable, compute: Callable[[], T]) -> T:
-        if self.cache is None:
-            return compute()
-        return self.cache.get_or_compute(key, compute)
 
 
 def resolve_range(

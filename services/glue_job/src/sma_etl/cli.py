@@ -41,10 +41,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--tickers", help="source tickers as stored, comma-separated (BTC/USD,ETH/USD)")
     p.add_argument(
         "--discover-tickers",
-        action="store_true",
+        nargs="?",
+        const="true",
         default=None,
         help="also process every ticker in the table, found by a keys-only Scan (reads the "
-        "whole table: meant for first runs)",
+        "whole table); 'daily': scan once a UTC day, kept in <output>/_discovery.json",
+    )
+    p.add_argument(
+        "--max-catchup-hours",
+        help="a scheduled run catches up from the newest hour written, this many hours at most "
+        "(default 48); beyond, it writes that span and fails",
+    )
+    p.add_argument(
+        "--refresh-marker",
+        choices=("true", "false"),
+        help="write <output>/_refresh.json when the run completes (default: scheduled runs and "
+        "runs with the catalog on)",
     )
     p.add_argument(
         "--table", help=f"DynamoDB table (default $DYNAMO_TABLE_NAME or {DEFAULT_TABLE})"
@@ -98,7 +110,9 @@ def options_from(args: argparse.Namespace) -> dict[str, str | None]:
         "END": args.end,
         "NOW": args.now,
         "TICKERS": args.tickers,
-        "DISCOVER_TICKERS": "true" if args.discover_tickers else None,
+        "DISCOVER_TICKERS": args.discover_tickers,
+        "MAX_CATCHUP_HOURS": args.max_catchup_hours,
+        "REFRESH_MARKER": args.refresh_marker,
         "DYNAMO_TABLE_NAME": args.table,
         "GLUE_DATABASE_NAME": args.glue_database,
         "GLUE_TABLE_NAME": args.glue_table,
@@ -132,6 +146,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sma-etl: {error}", file=sys.stderr)
         return 1
     print(json.dumps(summary, separators=(",", ":")))
+    if summary.get("catchup_hours_left"):
+        print(
+            f"sma-etl: catch-up incomplete: {summary['catchup_hours_left']} hours left past "
+            f"--max-catchup-hours; the next runs go on from {summary['window'][1]}",
+            file=sys.stderr,
+        )
+        return 1
     if publish:
         target = MetricsTarget(args.job_name, settings.region, args.endpoint_url)
         publish_run_metrics(summary, target)

@@ -29,6 +29,7 @@ JOB_ARGUMENTS: Final[tuple[str, ...]] = (
     "CATALOG",
     "CHUNK_HOURS",
     "WRITE_REJECTED",
+    "REFRESH_MARKER",
     JOB_ARGUMENT,
 )
 # Glue passes the job's name; Job.init takes it.
@@ -92,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     spark = build_session("sma-etl", master=None if running else "local[2]")
     summary = run(settings, spark)
     print(json.dumps(summary.as_json(), separators=(",", ":")))
+    if summary.catchup_hours_left:
+        # Not a success: the alarm on successful runs notices (no RunSucceeded is published).
+        log.error("%d hours left to catch up: failing the run", summary.catchup_hours_left)
+        raise SystemExit(1)
     if publish:
         target = MetricsTarget(args.get(JOB_NAME) or names.GLUE_JOB, settings.region)
         publish_run_metrics(summary.as_json(), target)

@@ -13,10 +13,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
 from sma.schema import ALL_COLUMNS, PARTITION_KEY_NAMES
+from sma.ticks import CleanTick, clean_tick
 from sma.windows import WINDOWS, sma_column
 from sma_etl.columns import spark_type
 from sma_etl.source import LOOKBACK_COLUMN, RAW_COLUMNS
-from sma_etl.ticks import CleanTick, clean_tick
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -52,7 +52,7 @@ def _parse(
 
 
 def parse_ticks(raw: DataFrame, start_micros: int, end_micros: int) -> DataFrame:
-    """Judge every raw tick by ``sma_etl.ticks.clean_tick`` (the ticker rule comes from ``sma``).
+    """Judge every raw tick by ``sma.ticks.clean_tick`` (the ticker rule comes from ``sma``).
 
     Adds `reject_reason` (null for clean ticks), the clean values (`ticker`, `micros`,
     `bid_price`, `ask_price`, `date`, `hour`) and `in_window` (clean and inside
@@ -162,6 +162,8 @@ class TickCounts:
     rejected: Counter[str]  # the window's malformed ticks, by reason
     clean_in_window: int  # before duplicates are dropped
     ask_price_nulled: int  # clean ticks of the window whose ask price was unusable
+    # Clean ticks read under the window's keys whose UTC time lies in another window (a zone)
+    clean_outside_window: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +208,7 @@ class Transformed:
             )
             .collect()
         )
-        items = lookback = clean_in_window = ask_nulled = 0
+        items = lookback = clean_in_window = ask_nulled = outside = 0
         rejected: Counter[str] = Counter()
         for group in groups:
             items += group["n"]
@@ -214,10 +216,12 @@ class Transformed:
                 lookback += group["n"]
             elif group[REASON] is not None:
                 rejected[group[REASON]] += group["n"]
+            elif not group[IN_WINDOW]:
+                outside += group["n"]
             if group[IN_WINDOW]:
                 clean_in_window += group["n"]
                 ask_nulled += group["no_ask"]
-        return TickCounts(items, lookback, rejected, clean_in_window, ask_nulled)
+        return TickCounts(items, lookback, rejected, clean_in_window, ask_nulled, outside)
 
     def count_rows(self) -> dict[PartitionKey, int]:
         """Lake rows per partition (ticker, date, hour)."""

@@ -9,11 +9,18 @@
   const api = `${root}/tickers/${encodeURIComponent(ticker)}`;
   const MAX_TICKS = 10000; // the history endpoint's largest `limit`
 
-  const range = new URLSearchParams();
+  // The page's own query: the range, and the windows and signal pair, passed on as they are.
   const query = new URLSearchParams(location.search);
-  for (const key of ["start", "end"]) {
-    if (query.get(key)) range.set(key, query.get(key));
-  }
+  const pick = (...keys) => {
+    const picked = new URLSearchParams();
+    for (const key of keys) if (query.get(key)) picked.set(key, query.get(key));
+    return picked;
+  };
+  const range = pick("start", "end");
+  const smas = pick("windows", "short", "long");
+  const pair = pick("short", "long");
+  const short = `sma_${query.get("short") || 10}`;
+  const long = `sma_${query.get("long") || 30}`;
 
   const state = {
     state: "loading", ticker, ticks: 0, markers: 0, crossovers: null,
@@ -142,7 +149,8 @@
           : { position: "aboveBar", shape: "arrowDown", color: bear }),
       }));
     // On the short SMA's line, where the crossing happens.
-    const pins = charts.createSeriesMarkers((series[keys[0]] || series.bid_price).line, markers);
+    const pinned = series[short] || series[keys[0]] || series.bid_price;
+    const pins = charts.createSeriesMarkers(pinned.line, markers);
     $("legend").append(el("li", { className: "marker-bull" }, "▲ bullish cross"),
       el("li", { className: "marker-bear" }, "▼ bearish cross"));
 
@@ -166,18 +174,21 @@
   }
 
   async function main() {
-    const history = new URLSearchParams(range);
+    const history = new URLSearchParams([...range, ...smas]);
     history.set("limit", String(MAX_TICKS));
     history.set("order", "desc");
+    const signalsQuery = new URLSearchParams([...range, ...pair]);
+    const latestQuery = [...smas].length ? `?${smas}` : "";
     $("link-history").href = `${api}/sma/history?${history}`;
-    $("link-signals").href = `${api}/signals?${range}`;
-    $("link-latest").href = `${api}/sma`;
+    $("link-signals").href = `${api}/signals?${signalsQuery}`;
+    $("link-latest").href = `${api}/sma${latestQuery}`;
+    $("pair").textContent = `${short} crossing above ${long}`;
 
     getJson(`${root}/tickers`).then(showPicker).catch(() => { /* the picker keeps this ticker */ });
     const [latest, found, signals] = await Promise.allSettled([
-      getJson(`${api}/sma`),
+      getJson(`${api}/sma`, smas),
       getJson(`${api}/sma/history`, history),
-      getJson(`${api}/signals`, range),
+      getJson(`${api}/signals`, signalsQuery),
     ]);
     if (latest.status === "fulfilled") showLatest(latest.value);
     const failed = [latest, found, signals].find((r) => r.status === "rejected");

@@ -14,7 +14,11 @@ def build_store(settings: Settings) -> SmaStore:
         return AthenaStore.from_settings(settings)
     from sma_api.store.duckdb_store import DuckDbStore
 
-    return DuckDbStore(settings.lake_path, timeout_seconds=settings.query_timeout_seconds)
+    return DuckDbStore(
+        settings.lake_path,
+        timeout_seconds=settings.query_timeout_seconds,
+        ticks_per_day=settings.lookback_ticks_per_day,
+    )
 
 
 __all__ = ["SmaStore", "TickerLatest", "build_store"]

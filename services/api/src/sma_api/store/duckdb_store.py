@@ -1,28 +1,29 @@
 """The local backend: embedded DuckDB over the Parquet lake folder, offline.
 
-DuckDB lists every file a glob matches on every query, which costs seconds on a lake of many
-small files, so each query reads an explicit list of files from the partition folders it needs
-(found with os.scandir), never a `**` glob.
+Each query reads an explicit list of files from the partition folders it needs (`lake_files`),
+never a `**` glob. Timestamps are UTC; each worker thread keeps a cursor of its own, since DuckDB
+connections are not thread-safe, and one watchdog thread interrupts a query at its deadline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
+import math
 import threading
-from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from sma.schema import PARTITION_KEYS, ColumnType
-from sma.tickers import is_valid
+from sma.schema import DATA_COLUMN_NAMES, PARTITION_KEYS, ColumnType
 from sma_api import sql
 from sma_api.deadline import seconds_left
 from sma_api.errors import BackendUnavailable, TickerNotFound
 from sma_api.rows import SmaRow, as_utc, row_from_record
-from sma_api.sql import Order
-from sma_api.store.base import SmaStore, TickerLatest
+from sma_api.store.base import TICKS_PER_DAY, Scope, SmaStore, TickerLatest
+from sma_api.store.lake_files import LakeFiles
+from sma_api.store.watchdog import Watchdog
 
 if TYPE_CHECKING:
     import duckdb
@@ -42,22 +43,29 @@ SOURCE: Final[str] = (
     f"read_parquet(?, hive_partitioning = true, hive_types = {{{_HIVE_TYPES}}}, "
     "hive_types_autocast = false)"
 )
-_WIDEN_DAYS: Final[int] = 7
 
 
 class DuckDbStore(SmaStore):
     """Reads `<lake>/ticker=X/date=YYYY-MM-DD/hour=HH/*.parquet` with one in-memory DuckDB."""
 
     name = "duckdb"
+    source = SOURCE
 
     def __init__(
-        self, lake: Path, *, timeout_seconds: float = 20.0, threads: int | None = None
+        self,
+        lake: Path,
+        *,
+        timeout_seconds: float = 20.0,
+        threads: int | None = None,
+        ticks_per_day: int = TICKS_PER_DAY,
     ) -> None:
         import duckdb
 
         self._duckdb = duckdb
         self._lake = Path(lake)
+        self._files = LakeFiles(self._lake)
         self._timeout = timeout_seconds
+        self.ticks_per_day = ticks_per_day
         config: dict[str, Any] = {
             # Offline by design: parquet is built in; nothing may be downloaded or auto-loaded.
             "autoinstall_known_extensions": False,
@@ -69,52 +77,70 @@ class DuckDbStore(SmaStore):
         # The lake's timestamps are UTC instants: casts and comparisons must not use the
         # machine's zone. GLOBAL, so every cursor (a connection of its own) inherits it.
         self._con.execute("SET GLOBAL TimeZone = 'UTC'")
+        # A top-N over a few small files reads them twice with late materialization (first
+        # the sort key, then the rows): twice the cost of the newest-tick lookup.
+        with contextlib.suppress(duckdb.Error):  # a DuckDB without the setting
+            self._con.execute("SET GLOBAL late_materialization_max_rows = 0")
+        self._cursors = threading.local()
+        self._watchdog = Watchdog()
 
     # -- the interface -------------------------------------------------------------------
 
-    def latest(self, ticker: str) -> SmaRow:
-        dates = self._dates(ticker)
+    def recent(
+        self, ticker: str, count: int, columns: tuple[str, ...] = DATA_COLUMN_NAMES
+    ) -> list[SmaRow]:
+        """First the newest hours that `count` ticks need at the assumed rate, then as the
+        shared plan does (whole days, widening)."""
+        dates = self._files.dates(ticker)
         if not dates:
             raise TickerNotFound(ticker)
-        query = sql.latest_sql(SOURCE)
-        tried: set[tuple[str, ...]] = set()
-        for since, files in self._newest_first(dates):
-            key = tuple(files)
-            if not files or key in tried:
-                continue
-            tried.add(key)
-            records = self._query(query, files, [ticker, since])
-            if records:
-                return row_from_record(records[0])
-        raise TickerNotFound(ticker)
+        per_hour = max(self.ticks_per_day / 24, 1.0)
+        hours = math.ceil((count - 1) / per_hour) + 1
+        files, oldest, everything = self._files.newest_hours(dates, hours)
+        if files and oldest is not None:
+            since = oldest.date()
+            text = sql.recent_sql(self.source, count, columns)
+            records = self._run(text, sql.recent_params(ticker, since), files)
+            if len(records) >= count or (everything and records):
+                return [row_from_record(r) for r in reversed(records)]
+        first, newest = dates[0][0], dates[-1][0]
+        since = newest - timedelta(days=self._days_for(count - 1))
+        return self._recent_from(ticker, count, columns, first=first, newest=newest, since=since)
 
-    def history(
-        self, ticker: str, start: datetime, end: datetime, limit: int, order: Order
-    ) -> list[SmaRow]:
-        files = self._files_between(ticker, start, end)
-        if not files:
-            return []
-        params = sql.history_params(ticker, start, end)
-        records = self._query(sql.history_sql(SOURCE, order, limit), files, params)
-        return [row_from_record(r) for r in records]
+    def latest_many(self, tickers: Sequence[str]) -> dict[str, SmaRow]:
+        pairs: list[tuple[str, date]] = []
+        files: list[str] = []
+        for ticker in tickers:
+            dates = self._files.dates(ticker)
+            if dates:
+                newest, _, _ = self._files.newest_hours(dates, 1)
+                pairs.append((ticker, dates[-1][0]))
+                files += newest
+        found: dict[str, SmaRow] = {}
+        if files:
+            text = sql.latest_many_sql(self.source, len(pairs))
+            for record in self._run(text, sql.pairs_params(pairs), files):
+                found[str(record["ticker"])] = row_from_record(record)
+        for ticker, _ in pairs:
+            if ticker not in found:  # an empty newest hour: look further back
+                try:
+                    found[ticker] = self.latest(ticker)
+                except TickerNotFound:
+                    continue
+        return found
 
     def tickers(self) -> list[TickerLatest]:
-        newest: dict[str, tuple[date, list[str]]] = {}
-        for ticker, ticker_dir in self._subdirs(self._lake, "ticker"):
-            if not is_valid(ticker):
-                continue
-            dates = self._dates(ticker, ticker_dir)
-            if not dates:
-                continue
-            day, day_dir = dates[-1]
-            hours = self._subdirs(day_dir, "hour")
-            files = self._files(hours[-1][1]) if hours else []
-            newest[ticker] = (day, files)
-        files = [f for _, fs in newest.values() for f in fs]
+        newest: dict[str, date] = {}
+        files: list[str] = []
+        for ticker, ticker_dir in self._files.tickers():
+            dates = self._files.dates(ticker, ticker_dir)
+            if dates:
+                newest[ticker] = dates[-1][0]
+                files += self._files.newest_hours(dates, 1)[0]
         found: dict[str, datetime] = {}
         if files:
-            params: list[sql.Param] = [v for t, (d, _) in newest.items() for v in (t, d)]
-            for record in self._query(sql.tickers_sql(SOURCE, len(newest)), files, params):
+            text = sql.tickers_sql(self.source, len(newest))
+            for record in self._run(text, sql.pairs_params(list(newest.items())), files):
                 found[str(record["ticker"])] = as_utc(_timestamp(record["last_refreshed"]))
         return self._complete_tickers(set(newest), found)
 
@@ -123,88 +149,31 @@ class DuckDbStore(SmaStore):
             raise BackendUnavailable("the lake folder is not readable")
         self._execute("SELECT 1", [])
 
-    # -- partitions on disk --------------------------------------------------------------
+    # -- the shared plans' hooks ---------------------------------------------------------
 
-    def _subdirs(self, parent: Path, key: str) -> list[tuple[str, Path]]:
-        """(value, path) of each `key=value` folder under `parent`, sorted by value."""
-        prefix = f"{key}="
-        try:
-            with os.scandir(parent) as entries:
-                found = [
-                    (e.name[len(prefix) :], Path(e.path))
-                    for e in entries
-                    if e.name.startswith(prefix) and e.is_dir()
-                ]
-        except FileNotFoundError:
-            if parent == self._lake:
-                raise BackendUnavailable("the lake folder does not exist") from None
-            return []
-        except OSError as exc:
-            logger.warning("cannot list %s: %s", parent, exc)
-            raise BackendUnavailable("the lake folder is not readable") from exc
-        return sorted(found)
+    def _date_span(self, ticker: str) -> tuple[date, date] | None:
+        dates = self._files.dates(ticker)
+        return (dates[0][0], dates[-1][0]) if dates else None
 
-    def _dates(self, ticker: str, ticker_dir: Path | None = None) -> list[tuple[date, Path]]:
-        if not is_valid(ticker):
-            raise TickerNotFound(ticker)
-        if ticker_dir is None:
-            if not self._lake.is_dir():
-                raise BackendUnavailable("the lake folder is not readable")
-            ticker_dir = self._lake / f"ticker={ticker}"
-        dates: list[tuple[date, Path]] = []
-        for value, path in self._subdirs(ticker_dir, "date"):
-            try:
-                dates.append((date.fromisoformat(value), path))
-            except ValueError:
-                logger.warning("ignoring a folder that is no date partition: %s", path)
-        return sorted(dates)
-
-    def _files(self, hour_dir: Path) -> list[str]:
-        try:
-            with os.scandir(hour_dir) as entries:
-                return sorted(e.path for e in entries if _is_data_file(e.name) and e.is_file())
-        except FileNotFoundError:
-            return []
-        except OSError as exc:
-            logger.warning("cannot list %s: %s", hour_dir, exc)
-            raise BackendUnavailable("the lake folder is not readable") from exc
-
-    def _day_files(self, day_dir: Path) -> list[str]:
-        return [f for _, hour_dir in self._subdirs(day_dir, "hour") for f in self._files(hour_dir)]
-
-    def _newest_first(self, dates: Sequence[tuple[date, Path]]) -> Iterator[tuple[date, list[str]]]:
-        """Ever wider (since_date, files) sets: newest hour, newest day, last week, everything."""
-        newest, newest_dir = dates[-1]
-        hours = self._subdirs(newest_dir, "hour")
-        if hours:
-            yield newest, self._files(hours[-1][1])
-        yield newest, self._day_files(newest_dir)
-        week = newest - timedelta(days=_WIDEN_DAYS)
-        yield week, [f for d, p in dates if d >= week for f in self._day_files(p)]
-        yield sql.ALL_DATES, [f for _, p in dates for f in self._day_files(p)]
-
-    def _files_between(self, ticker: str, start: datetime, end: datetime) -> list[str]:
-        """Files of the hour partitions that overlap [start, end)."""
-        files: list[str] = []
-        start, end = as_utc(start), as_utc(end)
-        first_day, last_day = start.date(), end.date()
-        for day, day_dir in self._dates(ticker):
-            if not first_day <= day <= last_day:
-                continue
-            for value, hour_dir in self._subdirs(day_dir, "hour"):
-                if not (len(value) == 2 and value.isdigit() and int(value) < 24):
-                    continue
-                hour_start = datetime(day.year, day.month, day.day, int(value), tzinfo=UTC)
-                if hour_start < end and hour_start + timedelta(hours=1) > start:
-                    files.extend(self._files(hour_dir))
-        return files
+    def _select(
+        self, text: str, params: list[sql.Param], scope: Scope | None
+    ) -> list[dict[str, object]]:
+        if scope is None:
+            raise ValueError("the DuckDB store needs a scope to find the files of a query")
+        files = self._files.between(scope.ticker, scope.start, scope.end)
+        return self._run(text, params, files) if files else []
 
     # -- queries -------------------------------------------------------------------------
 
-    def _query(
-        self, query: str, files: list[str], params: list[sql.Param]
-    ) -> list[dict[str, object]]:
-        return self._execute(query, [files, *sql.duckdb_params(params)])
+    def _run(self, text: str, params: list[sql.Param], files: list[str]) -> list[dict[str, object]]:
+        return self._execute(text, sql.duckdb_params(params, files))
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._cursors, "cursor", None)
+        if cursor is None:
+            # DuckDB connections are not thread-safe; a cursor is a connection of its own.
+            cursor = self._cursors.cursor = self._con.cursor()
+        return cursor
 
     def _execute(self, query: str, params: list[object]) -> list[dict[str, object]]:
         # What is left of the request's deadline, at most this store's own timeout per query.
@@ -212,28 +181,22 @@ class DuckDbStore(SmaStore):
         if timeout <= 0:
             raise BackendUnavailable("the request's deadline passed before its next query")
         try:
-            # DuckDB connections are not thread-safe; a cursor is a connection of its own.
-            cursor = self._con.cursor()
-            watchdog = threading.Timer(timeout, cursor.interrupt)
-            watchdog.daemon = True
-            watchdog.start()
+            cursor = self._cursor()
+            token = self._watchdog.watch(timeout, cursor.interrupt)
             try:
                 cursor.execute(query, params)
                 names = [d[0] for d in cursor.description or ()]
                 return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
             finally:
-                watchdog.cancel()
-                cursor.close()
+                if self._watchdog.done(token):
+                    # Interrupted (or about to be): this cursor starts no further query.
+                    self._cursors.cursor = None
+                    cursor.close()
         except self._duckdb.InterruptException as exc:
             raise BackendUnavailable(f"query took longer than {timeout:g} s") from exc
         except (self._duckdb.Error, OSError) as exc:
             logger.warning("DuckDB query failed: %s", exc)
             raise BackendUnavailable("the lake could not be read") from exc
-
-
-def _is_data_file(name: str) -> bool:
-    # Spark leaves _SUCCESS markers and .crc checksums beside its part files.
-    return name.endswith(".parquet") and not name.startswith((".", "_"))
 
 
 def _timestamp(value: object) -> datetime:

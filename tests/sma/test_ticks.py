@@ -1,11 +1,11 @@
-"""The tick rule, one raw item at a time (pure Python: the same code runs on the executors)."""
+"""The tick rule one item at a time: `sma.ticks`, which the job, its reader and the API share."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
-from sma_etl.ticks import REJECTION_REASONS, CleanTick, check_price, clean_tick
+from sma.ticks import REJECTION_REASONS, CleanTick, check_price, clean_tick
 
 
 def test_a_producer_tick_is_clean_with_exact_prices_and_utc_partitions() -> None:
@@ -69,3 +69,38 @@ def test_an_unusable_ask_leaves_the_tick_with_a_null_ask(ask: str | None) -> Non
     tick = clean_tick("BTC/USD", "2025-01-13 07:00:00", "2.5", ask, "UTC")
     assert isinstance(tick, CleanTick)
     assert (tick.bid_price, tick.ask_price) == (2.5, None)
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["94489.796875", "0.1", "1E+2", "-0", "0", "NaN", "Infinity", "-3.5", "1E-400", "1E+400"],
+)
+def test_a_decimal_from_the_resource_api_is_judged_as_its_text(number: str) -> None:
+    as_decimal = clean_tick(
+        "BTC/USD", "2025-01-13 07:00:00", Decimal(number), Decimal(number), None
+    )
+    as_text = clean_tick("BTC/USD", "2025-01-13 07:00:00", number, number, None)
+    assert as_decimal == as_text
+
+
+@pytest.mark.parametrize("value", [True, {"amount": Decimal(1)}, [Decimal(1)], b"1", {"1"}])
+def test_values_of_other_types_are_no_price_time_or_zone(value: object) -> None:
+    assert clean_tick("BTC/USD", "2025-01-13 07:00:00", value, "1", None) == "non_numeric_bid_price"  # type: ignore[arg-type]
+    assert clean_tick("BTC/USD", value, "1", "1", None) == "bad_time"  # type: ignore[arg-type]
+    assert clean_tick("BTC/USD", "2025-01-13 07:00:00", "1", "1", value) == "unknown_time_zone"  # type: ignore[arg-type]
+    assert clean_tick(value, "2025-01-13 07:00:00", "1", "1", None) == "invalid_ticker"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("zone", ["posix/Europe/Paris", "right/UTC", "localtime", "Europe/./Paris"])
+def test_only_iana_zone_names_are_time_zones(zone: str) -> None:
+    assert clean_tick("BTC/USD", "2025-01-13 07:00:00", "1", "1", zone) == "unknown_time_zone"
+
+
+@pytest.mark.parametrize(
+    ("local", "zone"),
+    [("0001-01-01 00:30:00", "Asia/Tokyo"), ("9999-12-31 23:30:00", "America/Lima")],
+)
+def test_a_time_whose_utc_instant_falls_outside_years_1_to_9999_is_a_bad_time(
+    local: str, zone: str
+) -> None:
+    assert clean_tick("BTC/USD", local, "1", "1", zone) == "bad_time"

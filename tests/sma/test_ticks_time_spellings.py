@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sma.schema import SOURCE_TIME_FORMAT
-from sma_etl.ticks import BAD_TIME, parse_time
+from sma.ticks import BAD_TIME, parse_time
 
 _DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=4)
 # Mostly well-formed shapes (the fast path), some with odd widths or separators (strptime's).
