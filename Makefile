@@ -81,9 +81,9 @@ lint: setup ## ruff lint and format check, hadolint on the Dockerfiles
 	$(UV) run --no-sync ruff format --check $(wildcard $(PY_SOURCES))
 	$(UV) run --no-sync hadolint services/*/Dockerfile apps/*/Dockerfile
 
-typecheck: setup ## mypy on the library, services and apps
+typecheck: setup ## mypy on the library, services, apps, benchmarks and test helpers
 	$(UV) run --no-sync mypy libs/sma/src services/glue_job/src services/api/src infra/src \
-		apps/laptop/src bench tools
+		apps/laptop/src bench tools tests/support
 
 pytest: setup ## the pytest suite
 	$(UV) run --no-sync pytest
@@ -97,7 +97,7 @@ demo: setup ## the whole pipeline locally: DynamoDB endpoint, Spark job, lake, A
 	$(UV) run --no-sync sma-demo $(DEMO_ARGS)
 
 soak: setup ## 10,000 API requests at 64 concurrency over real HTTP; fails on any error
-	$(UV) run --no-sync python bench/soak.py
+	$(UV) run --no-sync python -m bench.soak
 
 bench: setup ## every benchmark of BENCHMARKS.md at full size (BENCH_ARGS=--quick for small sizes)
 	$(UV) run --no-sync python -m bench $(BENCH_ARGS)

@@ -17,26 +17,23 @@ import asyncio
 import itertools
 import os
 import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
 from bench.data import TickSpec, ticker_names
-from bench.lake import lake_rows, write_lake
-from bench.net import free_port
+from bench.lake import lake_rows
 from bench.procstat import tree_cpu
 from bench.report import print_json, print_table
 from sma.tickers import normalize
+from tests.support.api_server import ApiServer, serve_api
+from tests.support.lake import write_table
 
 CONCURRENCY: Final = (1, 16, 64)
 # Latest, cached, 16 clients; latest uncached, 1 client; latest with windows uncached, 1 client.
@@ -49,49 +46,12 @@ LATEST: Final = "/tickers/{t}/sma"
 WINDOWS: Final = "/tickers/{t}/sma?windows=20,50,200"
 
 
-@dataclass(frozen=True, slots=True)
-class Server:
-    url: str
-    pid: int
-
-
-@contextmanager
-def serve(lake: Path, cache: bool) -> Iterator[Server]:
+def serve(lake: Path, cache: bool) -> AbstractContextManager[ApiServer]:
     """uvicorn serving `lake` on a free loopback port."""
-    port = free_port()
-    env = dict(os.environ)
-    env.update(
-        {
-            "SMA_BACKEND": "duckdb",
-            "SMA_LAKE_PATH": str(lake),
-            "SMA_CACHE_ENABLED": "true" if cache else "false",
-        }
+    cached = "true" if cache else "false"
+    return serve_api(
+        {"SMA_BACKEND": "duckdb", "SMA_LAKE_PATH": str(lake), "SMA_CACHE_ENABLED": cached}
     )
-    command = [sys.executable, "-m", "uvicorn", "--factory", "sma_api.main:create_app"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    command += ["--no-access-log"]
-    process = subprocess.Popen(command, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"uvicorn did not come up on {url}")
-            time.sleep(0.2)
-        yield Server(url, process.pid)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @dataclass
@@ -202,7 +162,7 @@ def main() -> None:
             per_ticker = int(timedelta(days=args.days) / timedelta(minutes=1))
             spec = TickSpec(ticks=per_ticker * args.tickers, tickers=args.tickers)
             began = time.perf_counter()
-            partitions = write_lake(lake_rows(spec), lake)
+            partitions = write_table(lake_rows(spec), lake)
             print(
                 f"lake: {spec.ticks:,} rows, {partitions:,} partitions in "
                 f"{time.perf_counter() - began:.1f} s",

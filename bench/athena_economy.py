@@ -19,28 +19,23 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
 from bench.data import TickSpec, ticker_names
-from bench.lake import lake_rows, write_lake
-from bench.net import free_port
+from bench.lake import lake_rows
 from bench.report import print_json, print_table
 from sma import names
 from sma.schema import PARTITION_KEYS
 from sma.tickers import normalize
+from tests.support.api_server import ApiServer, serve_api
 from tests.support.athena_service import SUCCEEDED, AthenaService
+from tests.support.lake import write_table
 
 WORKGROUP: Final = "crypto-sma"
 DATABASE: Final = names.GLUE_DATABASE
@@ -49,11 +44,9 @@ REGION: Final = "us-east-1"
 TARGET_DATES: Final = 2
 
 
-@contextmanager
-def api_server(endpoint: str, cache: bool) -> Iterator[str]:
-    port = free_port()
-    env = dict(os.environ)
-    env.update(
+def api_server(endpoint: str, cache: bool) -> AbstractContextManager[ApiServer]:
+    """The API over the Athena store, its AWS endpoint `endpoint`."""
+    return serve_api(
         {
             "SMA_BACKEND": "athena",
             "ATHENA_WORKGROUP": WORKGROUP,
@@ -68,29 +61,6 @@ def api_server(endpoint: str, cache: bool) -> Iterator[str]:
             "SMA_CACHE_ENABLED": "true" if cache else "false",
         }
     )
-    command = [sys.executable, "-m", "uvicorn", "--factory", "sma_api.main:create_app"]
-    command += ["--host", "127.0.0.1"]
-    command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(command, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("the API did not come up") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def send(url: str, paths: list[str]) -> dict[int, int]:
@@ -110,7 +80,8 @@ def send(url: str, paths: list[str]) -> dict[int, int]:
 def measure(service: AthenaService, tickers: list[str], n: int, *, cache: bool) -> dict[str, Any]:
     """Serve the API on the local Athena, send `n` requests; what reached Athena."""
     paths = [f"/tickers/{tickers[i % len(tickers)]}/sma" for i in range(n)]
-    with api_server(service.url, cache) as url:
+    with api_server(service.url, cache) as server:
+        url = server.url
         service.reset()  # a fresh Athena: no result of another run to reuse
         began = time.perf_counter()
         statuses = send(url, paths)
@@ -203,7 +174,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-athena-"))
     try:
         per_ticker = int(timedelta(days=days) / timedelta(minutes=1))
-        write_lake(lake_rows(TickSpec(ticks=per_ticker * 3, tickers=3)), scratch / "lake")
+        write_table(lake_rows(TickSpec(ticks=per_ticker * 3, tickers=3)), scratch / "lake")
         with AthenaService(scratch / "lake", workgroups=[WORKGROUP]) as service:
             cached = measure(service, tickers, n, cache=True)
             uncached = measure(service, tickers, min(n, args.uncached_requests), cache=False)

@@ -8,7 +8,6 @@ read capacity is billed on.
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 from collections import Counter
@@ -19,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
+from tests.support.relay import relay
 
 
 @dataclass
@@ -59,22 +58,14 @@ def _handler(upstream: str, tally: Tally, keep: frozenset[str]) -> type[BaseHTTP
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             operation = self.headers.get("X-Amz-Target") or f"{self.command} {self.path}"
-            connection = http.client.HTTPConnection(
-                target_url.hostname or "127.0.0.1", target_url.port, timeout=120
+            relay(
+                self,
+                target_url.hostname or "127.0.0.1",
+                target_url.port or 80,
+                body,
+                timeout=120,
+                on_answer=lambda payload: self._count(operation, body, payload),
             )
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
-            connection.request(self.command, self.path, body=body, headers=headers)
-            answer = connection.getresponse()
-            payload = answer.read()
-            connection.close()
-            self._count(operation, body, payload)
-            self.send_response(answer.status)
-            for key, value in answer.getheaders():
-                if key.lower() not in _HOP_BY_HOP:
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
 
         def _count(self, operation: str, request: bytes, payload: bytes) -> None:
             with tally.lock:

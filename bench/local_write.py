@@ -45,10 +45,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bench.data import TickSpec
-from bench.lake import lake_rows, partition_slices
+from bench.lake import lake_rows
 from bench.procstat import TreeCpu, tree_cpu
 from bench.report import print_json, print_table
 from sma.schema import DATA_COLUMN_NAMES, PARTITION_KEY_NAMES
+from tests.support.lake import partition_slices
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -32,11 +30,14 @@ from typing import Any, Final
 
 from bench.counting_proxy import counting_proxy
 from bench.data import TickSpec, producer_items, ticker_names
-from bench.net import free_port
 from bench.report import print_json, print_table
 from sma import names
-from sma.schema import DATA_COLUMNS, PARTITION_KEYS, SOURCE_SORT_KEY, SOURCE_TIME_FORMAT
+from sma.schema import SOURCE_SORT_KEY, SOURCE_TIME_FORMAT
 from sma.windows import MAX_WINDOW
+from tests.support.catalog import create_catalog
+from tests.support.job import job_command, job_options
+from tests.support.moto_server import serve_moto
+from tests.support.source_table import fill_table
 
 NOW: Final = datetime(2025, 2, 10, 12, 10, tzinfo=UTC)  # the job's schedule: HH:10
 WINDOW_HOURS: Final = 2
@@ -77,60 +78,27 @@ def aws_env(endpoint: str) -> dict[str, str]:
     return env
 
 
-def fill_table(endpoint: str, name: str, days: int) -> int:
-    import boto3
-
-    from sma_laptop.producer import create_source_table, put_items
-
-    session = boto3.session.Session(region_name="us-east-1")
-    client = session.client("dynamodb", endpoint_url=endpoint)
-    create_source_table(client, name)
+def fill_days(endpoint: str, name: str, days: int) -> int:
+    """The table `name` holding `days` days of minute ticks of 3 tickers up to NOW's hour."""
     hour = NOW.replace(minute=0, second=0, microsecond=0)
     spec = TickSpec(ticks=days * 24 * 60 * 3, tickers=3, start=hour - timedelta(days=days))
-    table = session.resource("dynamodb", endpoint_url=endpoint).Table(name)
-    return put_items(table, producer_items(spec))
-
-
-def create_catalog(endpoint: str, location: str) -> None:
-    import boto3
-
-    glue = boto3.session.Session(region_name="us-east-1").client("glue", endpoint_url=endpoint)
-    glue.create_database(DatabaseInput={"Name": DATABASE})
-    hive = "org.apache.hadoop.hive.ql.io.parquet"
-    glue.create_table(
-        DatabaseName=DATABASE,
-        TableInput={
-            "Name": TABLE,
-            "TableType": "EXTERNAL_TABLE",
-            "PartitionKeys": [{"Name": c.name, "Type": c.type} for c in PARTITION_KEYS],
-            "StorageDescriptor": {
-                "Columns": [{"Name": c.name, "Type": c.type} for c in DATA_COLUMNS],
-                "Location": location,
-                "InputFormat": f"{hive}.MapredParquetInputFormat",
-                "OutputFormat": f"{hive}.MapredParquetOutputFormat",
-                "SerdeInfo": {"SerializationLibrary": f"{hive}.serde.ParquetHiveSerDe"},
-            },
-        },
-    )
+    return fill_table(endpoint, name, producer_items(spec))
 
 
 def run_job(endpoint: str, table: str, lake: Path) -> dict[str, Any]:
     """`sma-etl` for the scheduled window at NOW; its JSON summary plus the process's wall time."""
-    script = Path(sys.executable).with_name("sma-etl")
-    command = [
-        str(script) if script.exists() else "sma-etl",
-        "--now", NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "--tickers", ",".join(ticker_names(3)),
-        "--table", table,
-        "--endpoint-url", endpoint,
-        "--output", str(lake),
-        "--glue-database", DATABASE,
-        "--glue-table", TABLE,
-        "--quiet",
-    ]  # fmt: skip
+    options = job_options(
+        endpoint=endpoint,
+        table=table,
+        lake=lake,
+        now=NOW,
+        tickers=ticker_names(3),
+        GLUE_DATABASE_NAME=DATABASE,
+        GLUE_TABLE_NAME=TABLE,
+    )
     began = time.perf_counter()
     done = subprocess.run(
-        command, capture_output=True, text=True, env=aws_env(endpoint), check=False
+        job_command(options), capture_output=True, text=True, env=aws_env(endpoint), check=False
     )
     wall = time.perf_counter() - began
     if done.returncode != 0:
@@ -176,24 +144,18 @@ def main() -> None:
     days = [1, 7] if args.quick else [int(d) for d in args.days.split(",")]
     runs = 1 if args.quick else args.runs
 
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-
-    scratch = Path(tempfile.mkdtemp(prefix="bench-scheduled-"))
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    upstream = f"http://127.0.0.1:{port}"
     results: dict[int, dict[str, Any]] = {}
     timings: list[dict[str, Any]] = []
-    try:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-scheduled-") as scratch,
+        serve_moto(quiet=True) as upstream,
+    ):
         os.environ.update(aws_env(upstream))
-        lake = scratch / "lake"
+        lake = Path(scratch) / "lake"
         create_catalog(upstream, str(lake))
         for d in days:
             began = time.perf_counter()
-            items = fill_table(upstream, f"ticks_{d}d", d)
+            items = fill_days(upstream, f"ticks_{d}d", d)
             print(f"table ticks_{d}d: {items:,} items in {time.perf_counter() - began:.0f} s")
         with counting_proxy(upstream) as (proxy, tally):
             for d in days:
@@ -217,9 +179,6 @@ def main() -> None:
                     timings.append(summary)
             for _ in range(runs - 1 if 1 in days else 0):
                 timings.append(run_job(proxy, "ticks_1d", lake))
-    finally:
-        moto.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
 
     window_items = 3 * WINDOW_HOURS * 60
     bound = window_items + 3 * (MAX_WINDOW - 1)

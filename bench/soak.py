@@ -6,7 +6,7 @@ port (DuckDB backend), fires a seeded mix of every endpoint at it, and reports t
 latency percentiles. An error is a transport failure, a timeout, a 5xx, or any status or body the
 request should not get (the mix includes requests whose right answer is 404 or 422).
 
-    uv run --no-sync python bench/soak.py [--requests 10000] [--concurrency 64] [--url URL]
+    uv run --no-sync python -m bench.soak [--requests 10000] [--concurrency 64] [--url URL]
 
 Exits non-zero on any error or when the run overruns ``--max-seconds``. Ends with one JSON line.
 """
@@ -15,19 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import math
-import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -37,23 +30,14 @@ from pathlib import Path
 from typing import Any, Final
 
 import httpx
-import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
-import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
-from sma.reference import rolling_sma
-from sma.schema import DATA_COLUMN_NAMES, hour_partition
-from sma.windows import SMA_COLUMNS, WINDOWS
+from tests.support.api_server import serve_api
+from tests.support.lake import write_ticker
+from tests.support.prices import price_file, real_closes
+from tests.support.times import iso
 
-REPO_ROOT: Final[Path] = Path(__file__).resolve().parents[1]
-SHARED_DATA: Final[Path] = (
-    Path(os.environ.get("SMA_SHARED_DIR", REPO_ROOT.parent / "shared")) / "data"
-)
-# Producer ticker -> the file of real minute closes it is built from, when shared/ is there.
-TICKERS: Final[dict[str, str]] = {
-    "BTCUSD": "yahoo_BTC-USD_1m_20250113_20250210.csv",
-    "ETHUSD": "yahoo_ETH-USD_1m_20250113_20250210.csv",
-    "DOGEUSD": "yahoo_DOGE-USD_1m_20250113_20250210.csv",
-}
+# Producer ticker -> the symbol of the real minute closes it is built from, when shared/ is there.
+TICKERS: Final[dict[str, str]] = {"BTCUSD": "BTC-USD", "ETHUSD": "ETH-USD", "DOGEUSD": "DOGE-USD"}
 START: Final[datetime] = datetime(2025, 1, 13, tzinfo=UTC)
 # Spellings a client may use for each ticker; the API normalises them all.
 SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
@@ -68,20 +52,12 @@ SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
 
 def minute_closes(ticker: str, days: int, seed: int) -> list[tuple[datetime, float]]:
     """The first `days` days of real minute closes, or a seeded random walk without shared/."""
-    path = SHARED_DATA / TICKERS[ticker]
-    end = START + timedelta(days=days)
-    if path.is_file():
-        rows: list[tuple[datetime, float]] = []
-        with path.open(newline="") as handle:
-            for record in csv.DictReader(handle):
-                when = datetime.fromisoformat(record["Date"]).astimezone(UTC)
-                if when >= end:
-                    break
-                rows.append((when, float(record["Close"])))
-        return rows
+    if price_file(TICKERS[ticker]) is not None:
+        closes = real_closes(TICKERS[ticker], START, START + timedelta(days=days))
+        return [(when, float(close)) for when, close in closes]
     walk = random.Random(f"{seed}-{ticker}")
     price = {"BTCUSD": 94_000.0, "ETHUSD": 3_300.0, "DOGEUSD": 0.33}[ticker]
-    rows = []
+    rows: list[tuple[datetime, float]] = []
     for minute in range(days * 24 * 60):
         price *= math.exp(walk.gauss(0.0, 0.001))
         rows.append((START + timedelta(minutes=minute), price))
@@ -89,92 +65,22 @@ def minute_closes(ticker: str, days: int, seed: int) -> list[tuple[datetime, flo
 
 
 def build_lake(root: Path, days: int, seed: int) -> int:
-    """Write the lake; returns the number of rows written."""
+    """Write the lake (ask = bid = the close); returns the number of rows written."""
     total = 0
     for ticker in TICKERS:
-        closes = minute_closes(ticker, days, seed)
-        bids = [price for _, price in closes]
-        smas = {
-            column: rolling_sma(bids, n) for column, n in zip(SMA_COLUMNS, WINDOWS, strict=True)
-        }
-        by_hour: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for index, (when, _) in enumerate(closes):
-            by_hour[(when.date().isoformat(), hour_partition(when.hour))].append(index)
-        for (day, hour), indexes in by_hour.items():
-            columns: dict[str, pa.Array] = {
-                "ask_price": pa.array([bids[i] for i in indexes], pa.float64()),
-                "bid_price": pa.array([bids[i] for i in indexes], pa.float64()),
-                "last_refreshed": pa.array(
-                    [closes[i][0] for i in indexes], pa.timestamp("us", tz="UTC")
-                ),
-                **{c: pa.array([smas[c][i] for i in indexes], pa.float64()) for c in SMA_COLUMNS},
-            }
-            table = pa.table([columns[name] for name in DATA_COLUMN_NAMES], DATA_COLUMN_NAMES)
-            folder = root / f"ticker={ticker}" / f"date={day}" / f"hour={hour}"
-            folder.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table, folder / "part-00000.parquet", coerce_timestamps="us")
-            total += table.num_rows
+        ticks = [(when, price, price) for when, price in minute_closes(ticker, days, seed)]
+        total += len(write_ticker(root, ticker, ticks))
     return total
 
 
 # ---------------------------------------------------------------- the server
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_healthy(url: str, server: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the API exited with code {server.returncode} before answering")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the API at {url} was not healthy within {timeout:.0f} s")
-
-
 @contextmanager
 def serve(lake: Path, workers: int) -> Iterator[str]:
-    """uvicorn serving `lake` through the DuckDB backend, on a free loopback port."""
-    port = free_port()
-    env = {**os.environ, "SMA_BACKEND": "duckdb", "SMA_LAKE_PATH": str(lake)}
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "sma_api.main:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    server = subprocess.Popen(command, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, server, timeout=60)
-        yield url
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+    """uvicorn serving `lake` through the DuckDB backend, on a free loopback port; its URL."""
+    with serve_api({"SMA_BACKEND": "duckdb", "SMA_LAKE_PATH": str(lake)}, workers=workers) as api:
+        yield api.url
 
 
 # ---------------------------------------------------------------- the load
@@ -186,10 +92,6 @@ class Planned:
     path: str
     params: dict[str, str]
     expected: int
-
-
-def iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def plan_requests(count: int, days: int, seed: int) -> list[Planned]:

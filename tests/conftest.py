@@ -4,24 +4,23 @@ one Spark session."""
 from __future__ import annotations
 
 import os
-import socket
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.support.moto_server import reset, serve_moto
+from tests.support.prices import SHARED_DATA
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from pyspark.sql import SparkSession
 
+    from sma_api.store.athena import AthenaStore
     from tests.support.athena_service import AthenaService
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DIR = Path(os.environ.get("SMA_SHARED_DIR", REPO_ROOT.parent / "shared"))
 
 # Keep AWS SDKs away from any real account and from the network: every client in the tests
 # talks to the local endpoint below.
@@ -52,38 +51,22 @@ for _var in (
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real minute price files; the tests that need them skip only where they are absent."""
-    data = SHARED_DIR / "data"
-    if not data.is_dir():
-        pytest.skip(f"real price data not found at {data} (set SMA_SHARED_DIR to shared/)")
-    return data
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real price data not found at {SHARED_DATA} (set SMA_SHARED_DIR to shared/)")
+    return SHARED_DATA
 
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """moto's server on a free loopback port: real HTTP for DynamoDB, Glue, S3 and Athena."""
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with serve_moto() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
 def moto_endpoint(moto_server: str) -> str:
     """moto's endpoint, emptied before each test so tests never see each other's tables."""
-    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10):
-        pass
+    reset(moto_server)
     return moto_server
 
 
@@ -116,3 +99,25 @@ def spark() -> Iterator[SparkSession]:
         yield session
     finally:
         session.stop()
+
+
+@pytest.fixture
+def make_athena_store() -> Callable[..., AthenaStore]:
+    """The Athena store on the test workgroup, polling fast; keyword args override."""
+
+    from sma import names
+    from sma_api.store.athena import AthenaStore
+    from tests.support.athena_service import DEFAULT_WORKGROUP
+
+    def make(**options: Any) -> AthenaStore:
+        settings: dict[str, Any] = {
+            "database": names.GLUE_DATABASE,
+            "table": names.GLUE_TABLE,
+            "workgroup": DEFAULT_WORKGROUP,
+            "region": "us-east-1",
+            "poll_seconds": 0.01,
+            "timeout_seconds": 10.0,
+        }
+        return AthenaStore(**(settings | options))
+
+    return make

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tests.conftest import free_port
+from tests.support.net import free_port
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_lake import AppFactory, Lake, build_lake, settings_for
 from fastapi.testclient import TestClient
 
-from sma import names
 from sma_api.main import create_app
-from sma_api.store.athena import AthenaStore
 from sma_api.store.base import SmaStore
 from sma_api.store.duckdb_store import DuckDbStore
-from tests.support.athena_service import DEFAULT_WORKGROUP, AthenaService
+from tests.api.api_lake import AppFactory, Lake, build_lake, settings_for
+from tests.support.athena_service import AthenaService
 
 
 @pytest.fixture(autouse=True)
@@ -67,21 +65,3 @@ def client(make_client: AppFactory) -> TestClient:
 def athena_service(athena_for: Callable[..., AthenaService], lake: Lake) -> AthenaService:
     """The local Athena over the session's lake."""
     return athena_for(lake.root)
-
-
-@pytest.fixture
-def make_athena_store() -> Callable[..., AthenaStore]:
-    """The Athena store on the test workgroup, polling fast; keyword args override."""
-
-    def make(**options: Any) -> AthenaStore:
-        settings: dict[str, Any] = {
-            "database": names.GLUE_DATABASE,
-            "table": names.GLUE_TABLE,
-            "workgroup": DEFAULT_WORKGROUP,
-            "region": "us-east-1",
-            "poll_seconds": 0.01,
-            "timeout_seconds": 10.0,
-        }
-        return AthenaStore(**(settings | options))
-
-    return make

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_lake import Lake, latest_json, without_age
 from fastapi.testclient import TestClient
 
 from sma import names
@@ -23,6 +22,7 @@ from sma_api.errors import BackendUnavailable, TickerNotFound
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.api.api_lake import Lake, latest_json, without_age
 from tests.support.athena_service import CANCELLED, FAILED, SUCCEEDED, AthenaService
 
 TABLE_SQL = sql.table_source(names.GLUE_DATABASE, names.GLUE_TABLE)

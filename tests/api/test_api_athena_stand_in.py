@@ -9,11 +9,11 @@ from typing import Any
 
 import boto3
 import pytest
-from api_lake import Lake
 from botocore.exceptions import ClientError
 
 from sma import names
 from sma_api import sql
+from tests.api.api_lake import Lake
 from tests.support.athena_service import (
     CANCELLED,
     FAILED,

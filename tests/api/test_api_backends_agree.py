@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from api_lake import Lake, settings_for
 from fastapi.testclient import TestClient
 
 from sma import names
@@ -14,6 +13,7 @@ from sma_api.config import Settings
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.api.api_lake import Lake, settings_for
 from tests.support.athena_service import AthenaService
 
 PATHS = [

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,8 +20,11 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from api_lake import BTC_START, Lake, iso
 from playwright.sync_api import Browser, Page, Request, Response, Route, sync_playwright
+
+from tests.api.api_lake import BTC_START, Lake
+from tests.support.api_server import serve_api
+from tests.support.times import iso
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "docs" / "chart.png"
@@ -67,45 +66,10 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def server(lake: Lake, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Uvicorn serving create_app over the lake, on a loopback socket it inherits."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    env = {**os.environ, "SMA_BACKEND": "duckdb", "SMA_LAKE_PATH": str(lake.root)}
-    log = (tmp_path_factory.mktemp("uvicorn") / "uvicorn.log").open("w")
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "sma_api.main:create_app",
-        "--log-level",
-        "warning",
-    ]
-    command += ["--fd", str(listener.fileno())]
-    process = subprocess.Popen(
-        command, env=env, pass_fds=[listener.fileno()], stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"uvicorn did not come up; see {log.name}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        listener.close()
-        log.close()
+def server(lake: Lake) -> Iterator[str]:
+    """Uvicorn serving the app over the lake with the DuckDB store, in its own process."""
+    with serve_api({"SMA_BACKEND": "duckdb", "SMA_LAKE_PATH": str(lake.root)}, timeout=60) as api:
+        yield api.url
 
 
 @dataclass

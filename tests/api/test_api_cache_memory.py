@@ -12,10 +12,10 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from api_lake import _prices, iso, write_ticker
-from api_server import rss_bytes, serve_api
 
 from sma_api.cache import ENTRY_OVERHEAD, RefreshClock, TTLCache
+from tests.api.api_lake import _prices, iso, write_ticker
+from tests.api.api_server import rss_bytes, serve_api
 
 MB = 2**20
 START = datetime(2025, 2, 1, tzinfo=UTC)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from api_lake import AppFactory, Lake, without_age
 from fastapi.testclient import TestClient
 
 from sma_api.cache import RefreshClock, TTLCache
@@ -13,6 +12,7 @@ from sma_api.rows import SmaRow
 from sma_api.sql import Order
 from sma_api.store.base import TickerLatest
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.api.api_lake import AppFactory, Lake, without_age
 
 
 class CountingStore(DuckDbStore):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,8 +94,24 @@ def test_create_app_fails_at_start_up_on_bad_settings(
 
     config.get_settings.cache_clear()
     monkeypatch.setenv("SMA_LAKE_PATH", str(tmp_path / "missing"))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # the failure sets a one-line hook
     try:
         with pytest.raises(SettingsError, match="SMA_LAKE_PATH"):
             create_app()
     finally:
         config.get_settings.cache_clear()
+
+
+def test_a_server_started_on_a_missing_lake_says_so_in_one_line(tmp_path: Path) -> None:
+    # Before: a 49-line traceback through uvicorn, asyncio and click, the cause in the last.
+    env = {**os.environ, "SMA_BACKEND": "duckdb", "SMA_LAKE_PATH": "/nonexistent"}
+    command = [sys.executable, "-m", "uvicorn", "--factory", "sma_api.main:create_app"]
+    done = subprocess.run(
+        [*command, "--port", "0"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "sma-api: invalid API settings: settings: SMA_LAKE_PATH='/nonexistent' is not a "
+        "directory: point it at the lake the job writes (ticker=/date=/hour= folders), or set "
+        "SMA_BACKEND=athena"
+    ]

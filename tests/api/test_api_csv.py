@@ -7,8 +7,9 @@ import io
 from typing import Any
 
 import pytest
-from api_lake import BTC_START, iso
 from fastapi.testclient import TestClient
+
+from tests.api.api_lake import BTC_START, iso
 
 RANGE = {"start": iso(BTC_START), "end": "2025-01-14T00:00:00Z"}
 

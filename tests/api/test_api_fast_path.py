@@ -6,10 +6,10 @@ import asyncio
 from typing import Any
 
 import pytest
-from api_lake import AppFactory
 
 from sma_api.fast_path import CachedLatest, cache_key
 from sma_api.spec import SmaSpec
+from tests.api.api_lake import AppFactory
 
 
 @pytest.mark.parametrize(

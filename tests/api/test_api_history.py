@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
-from api_lake import BTC_START, Lake, iso, tick_json
 from fastapi.testclient import TestClient
+
+from tests.api.api_lake import BTC_START, Lake, tick_json
+from tests.support.times import iso
 
 
 def _expected(lake: Lake, ticker: str, start: datetime, end: datetime) -> list[dict[str, object]]:

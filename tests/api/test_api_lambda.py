@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from api_lake import Lake, latest_json, without_age
 
 from sma_api import config
+from tests.api.api_lake import Lake, latest_json, without_age
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from api_lake import Lake, latest_json, without_age
 from fastapi.testclient import TestClient
 
 from sma.windows import SMA_COLUMNS
+from tests.api.api_lake import Lake, latest_json, without_age
 
 
 @pytest.mark.parametrize("ticker", ["BTCUSD", "ETHUSD"])

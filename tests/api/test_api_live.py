@@ -13,8 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from api_lake import iso, settings_for, without_age, write_series
-from api_source import SourceTable, clean, minute_items, price_walk, source_table
 from fastapi.testclient import TestClient
 
 from sma.reference import rolling_sma
@@ -23,6 +21,8 @@ from sma.signals import signal
 from sma.ticks import CleanTick
 from sma_api.main import create_app
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.api.api_lake import iso, settings_for, without_age, write_series
+from tests.api.api_source import SourceTable, clean, minute_items, price_walk, source_table
 
 TICKS = 400
 BAD = {TICKS - 3, TICKS - 50, 120}  # malformed bids: among the newest, and further back

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from api_lake import AppFactory, Lake, latest_json, without_age
 from fastapi.testclient import TestClient
 
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.api.api_lake import AppFactory, Lake, latest_json, without_age
 
 
 class CountingStore(DuckDbStore):

@@ -12,12 +12,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from api_lake import Lake, settings_for
 from fastapi.testclient import TestClient
 
 from sma_api.assets import CHART_LIBRARY, REDOC_JS, STATIC_DIR, SWAGGER_UI_CSS, SWAGGER_UI_JS
 from sma_api.main import create_app
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.api.api_lake import Lake, settings_for
 
 SCRIPT_TAG = re.compile(r"<script([^>]*)>(.*?)</script>", re.DOTALL)
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from api_lake import Lake, settings_for
-from api_source import source_table
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import (
@@ -15,6 +13,8 @@ from schemathesis.specs.openapi.checks import (
 
 from sma_api.main import create_app
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.api.api_lake import Lake, settings_for
+from tests.api.api_source import source_table
 
 CHECKS = [
     schemathesis.checks.not_a_server_error,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from api_lake import BTC_START, Lake, Row, iso
 from fastapi.testclient import TestClient
 
 from sma.signals import signal
+from tests.api.api_lake import BTC_START, Lake, Row
+from tests.support.times import iso
 
 
 def _oracle_crossovers(rows: list[Row]) -> list[dict[str, Any]]:

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from api_lake import ARROW_SCHEMA, AppFactory, Lake, iso
 from fastapi.testclient import TestClient
 
 from sma_api.errors import BackendUnavailable
 from sma_api.rows import SmaRow
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.api.api_lake import AppFactory, Lake
+from tests.support.lake import ARROW_SCHEMA
+from tests.support.times import iso
 
 
 def test_tickers_lists_each_ticker_with_its_newest_tick(client: TestClient, lake: Lake) -> None:

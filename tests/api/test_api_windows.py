@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_lake import BTC_START, AppFactory, Lake, Row, iso, write_series
 from fastapi.testclient import TestClient
 
 from sma.reference import rolling_sma
 from sma.signals import signal
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.api.api_lake import BTC_START, AppFactory, Lake, Row, iso, write_series
 
 WINDOWS = (20, 50, 200)
 

@@ -38,16 +38,11 @@ from sma.signals import signal as sma_signal
 from sma.tickers import normalize
 from sma.windows import WINDOWS, sma_column
 from sma_laptop.endpoint import is_healthy
+from tests.support.net import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
 READY_TIMEOUT = 480.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

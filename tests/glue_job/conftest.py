@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,10 +13,9 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from sma_etl.columns import lake_schema
-from sma_etl.run import RunSummary, run
-from sma_etl.settings import load_settings
+from sma_etl.run import RunSummary
 from sma_laptop.producer import Tick, create_source_table, put_items, put_ticks
+from tests.support import job
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -81,17 +81,16 @@ def run_job(spark: SparkSession, source: Source, tmp_path: Path) -> RunJob:
         output: Path | None = None,
         **options: str,
     ) -> RunSummary:
-        settings = load_settings(
-            {
-                "OUTPUT": str(output or tmp_path / "lake"),
-                "START": start.isoformat(),
-                "END": end.isoformat(),
-                "TICKERS": ",".join(tickers),
-                "ENDPOINT_URL": source.endpoint,
-                **options,
-            }
+        return job.run_job(
+            spark,
+            endpoint=source.endpoint,
+            table=TABLE,
+            lake=output or tmp_path / "lake",
+            start=start,
+            end=end,
+            tickers=tickers,
+            **options,
         )
-        return run(settings, spark)
 
     return _run
 
@@ -100,14 +99,6 @@ LakeRows = Callable[[Path], list[dict[str, Any]]]
 
 
 @pytest.fixture
-def read_lake(spark: SparkSession) -> LakeRows:
+def read_lake() -> LakeRows:
     """Every row of a lake folder, partition values included, ordered by ticker and time."""
-
-    def _read(root: Path) -> list[dict[str, Any]]:
-        if not root.exists():
-            return []
-        # The lake's own schema, so partition values keep their types ('07' stays a string).
-        frame = spark.read.schema(lake_schema()).parquet(str(root))
-        return [r.asDict() for r in frame.orderBy("ticker", "last_refreshed").collect()]
-
-    return _read
+    return functools.partial(job.read_lake, naive_times=True)

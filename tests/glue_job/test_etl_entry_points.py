@@ -9,9 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import DAY, LakeRows, Source, minute_ticks, walk
 
 from sma_etl.cli import main
+from tests.glue_job.conftest import DAY, LakeRows, Source, minute_ticks, walk
 
 pytestmark = pytest.mark.spark
 

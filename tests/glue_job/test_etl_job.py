@@ -9,15 +9,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pyarrow.parquet as pq
 import pytest
-from conftest import DAY, TABLE, LakeRows, RunJob, Source, minute_ticks, walk
 
 from sma.reference import rolling_sma
 from sma.schema import DATA_COLUMN_NAMES, DATA_COLUMNS, PARTITION_KEYS, SOURCE_TIME_FORMAT
 from sma.windows import WINDOWS, sma_column
 from sma_laptop.producer import Tick, producer_item
+from tests.glue_job.conftest import DAY, TABLE, LakeRows, RunJob, Source, minute_ticks, walk
+from tests.support.catalog import create_catalog
 
 pytestmark = pytest.mark.spark
 
@@ -217,32 +217,6 @@ def test_every_rejection_reason_is_counted_and_set_aside(
     assert {"raw_ticker": "BTC/USD", "raw_bid_price": "-"}.items() <= next(
         line for line in lines if line["reject_reason"] == "non_numeric_bid_price"
     ).items()
-
-
-def create_catalog(endpoint: str, location: str) -> Any:
-    """The product's database and table, built from sma.schema as the CDK does."""
-    glue = boto3.client("glue", endpoint_url=endpoint)
-    glue.create_database(DatabaseInput={"Name": "crypto_sma_db"})
-    glue.create_table(
-        DatabaseName="crypto_sma_db",
-        TableInput={
-            "Name": "crypto_sma_table",
-            "TableType": "EXTERNAL_TABLE",
-            "PartitionKeys": [{"Name": c.name, "Type": c.type} for c in PARTITION_KEYS],
-            "StorageDescriptor": {
-                "Columns": [{"Name": c.name, "Type": c.type} for c in DATA_COLUMNS],
-                "Location": location,
-                "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-                "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-                "SerdeInfo": {
-                    "SerializationLibrary": (
-                        "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
-                    )
-                },
-            },
-        },
-    )
-    return glue
 
 
 def test_written_partitions_are_registered_in_the_catalog_idempotently(

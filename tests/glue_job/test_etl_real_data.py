@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import LakeRows, RunJob, Source
 
 from sma.reference import rolling_sma
 from sma.windows import WINDOWS, sma_column
 from sma_laptop.producer import Tick
+from tests.glue_job.conftest import LakeRows, RunJob, Source
+from tests.support.prices import real_closes
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -25,15 +24,8 @@ FILES = {"BTC/USD": "BTC-USD", "ETH/USD": "ETH-USD", "DOGE/USD": "DOGE-USD"}
 
 def minute_closes(data: Path, ticker: str) -> list[Tick]:
     """The closes of one ticker in [LOADED_FROM, DAY + 1 day), as ticks with bid = ask = close."""
-    (path,) = data.glob(f"*_{FILES[ticker]}_1m_*.csv")
-    ticks = []
-    with path.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            when = datetime.fromisoformat(row["Date"]).astimezone(UTC)
-            if LOADED_FROM <= when < DAY + timedelta(days=1):
-                close = Decimal(row["Close"])  # the text as published, exactly
-                ticks.append(Tick(ticker, when, close, close))
-    return ticks
+    closes = real_closes(FILES[ticker], LOADED_FROM, DAY + timedelta(days=1), data)
+    return [Tick(ticker, when, close, close) for when, close in closes]
 
 
 def test_a_day_hour_by_hour_matches_the_reference_on_every_row(

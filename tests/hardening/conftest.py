@@ -1,14 +1,11 @@
-"""Fixtures of the hardening tests; the corpus, the proxy and the helpers sit beside them."""
+"""Fixtures of the hardening tests."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture

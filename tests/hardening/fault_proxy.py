@@ -16,7 +16,6 @@ block lasts, to play a backend that is down and then comes back.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import logging
 import random
@@ -29,6 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Final, Literal
+
+from tests.support.relay import relay
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +67,6 @@ ALL_KINDS: Final[tuple[FaultKind, ...]] = (
     "unavailable",
     "reset",
 )
-
-_HOP_BY_HOP: Final[frozenset[str]] = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "te", "upgrade"}
-)
-# Set by this server's own send_response; the upstream's copies would be duplicates.
-_OWN_HEADERS: Final[frozenset[str]] = frozenset({"server", "date", "content-length"})
 
 
 @dataclass
@@ -272,20 +267,4 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _forward(self, body: bytes) -> None:
         proxy = self.server.proxy
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
-        headers["Host"] = f"{proxy.upstream_host}:{proxy.upstream_port}"
-        upstream = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
-        try:
-            upstream.request(self.command, self.path, body=body or None, headers=headers)
-            response = upstream.getresponse()
-            payload = response.read()
-            self.send_response(response.status, response.reason)
-            for key, value in response.getheaders():
-                if key.lower() not in _HOP_BY_HOP | _OWN_HEADERS:
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-        finally:
-            upstream.close()
+        relay(self, proxy.upstream_host, proxy.upstream_port, body)

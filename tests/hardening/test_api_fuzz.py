@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hardening_harness import write_lake
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -21,6 +20,7 @@ from schemathesis.core.result import Ok
 from sma_api.config import Settings
 from sma_api.main import create_app
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.hardening.hardening_harness import write_lake
 
 # Examples per operation and mode: bounded, so the whole fuzz stays well under a minute.
 EXAMPLES = 40

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from hardening_harness import write_lake
 
 from sma_api.config import Settings
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.hardening.hardening_harness import write_lake
 from tests.support.athena_service import SUCCEEDED, AthenaService
 
 DAY = datetime(2025, 1, 13, tzinfo=UTC)
@@ -84,19 +84,14 @@ def _assert_refused(client: TestClient, url: str, status: int = 422) -> None:
 
 @pytest.fixture
 def athena_app(
-    athena_for: Callable[..., AthenaService], tmp_path: Path
+    athena_for: Callable[..., AthenaService],
+    make_athena_store: Callable[..., AthenaStore],
+    tmp_path: Path,
 ) -> Iterator[tuple[TestClient, AthenaService]]:
     """The app over the Athena store, on the local Athena over a lake with BTCUSD 06:00-07:59."""
     write_lake(tmp_path, ("BTCUSD",), DAY.replace(hour=6), 120)
     service = athena_for(tmp_path)
-    store = AthenaStore(
-        database="crypto_sma_db",
-        table="crypto_sma_table",
-        workgroup=service.workgroup,
-        region="us-east-1",
-        poll_seconds=0.01,
-        timeout_seconds=10.0,
-    )
+    store = make_athena_store(workgroup=service.workgroup)
     settings = Settings(backend="athena", athena_workgroup=service.workgroup)
     with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
         yield client, service

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from fault_proxy import FaultPlan, FaultProxy
-from hardening_harness import write_lake
 
 from sma_api.config import Settings
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
 from sma_api.store.duckdb_store import DuckDbStore
+from tests.hardening.fault_proxy import FaultPlan, FaultProxy
+from tests.hardening.hardening_harness import write_lake
 from tests.support.athena_service import CANCELLED, AthenaService
 
 DAY = datetime(2025, 1, 13, tzinfo=UTC)
@@ -92,13 +93,29 @@ def test_an_unreadable_lake_gives_503_and_the_api_recovers_when_it_is_back(
 
 # -- Athena: the local Athena over the lake, behind a fault proxy ---------------------------
 
-DEADLINE = 1.0  # the request deadline of the Athena app
+DEADLINE = 1.0  # the request deadline of the app that must give up
+# The app that must answer: the same store, with a deadline a loaded test machine cannot miss.
+PATIENT_DEADLINE = 30.0
+
+
+@dataclass
+class AthenaApps:
+    """Two apps over one Athena store behind a fault proxy, and the DuckDB app's answers."""
+
+    hasty: TestClient  # request deadline DEADLINE
+    patient: TestClient  # request deadline PATIENT_DEADLINE
+    proxy: FaultProxy
+    service: AthenaService
+    expected: dict[str, Any]
 
 
 @pytest.fixture
 def athena_app(
-    athena_for: Callable[..., AthenaService], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[TestClient, FaultProxy, AthenaService, dict[str, Any]]]:
+    athena_for: Callable[..., AthenaService],
+    make_athena_store: Callable[..., AthenaStore],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[AthenaApps]:
     """The app over the Athena store, reaching the local Athena through a fault proxy; and what
     the DuckDB app answers on the same lake."""
     lake = tmp_path / "lake"
@@ -108,28 +125,26 @@ def athena_app(
     service = athena_for(lake)
     with FaultProxy(service.url, FaultPlan(share=0.0)) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL_ATHENA", proxy.url)
-        store = AthenaStore(
-            database="crypto_sma_db",
-            table="crypto_sma_table",
-            workgroup=service.workgroup,
-            region="us-east-1",
-            poll_seconds=0.02,
-        )
-        settings = Settings(
-            backend="athena",
-            athena_workgroup=service.workgroup,
-            retry_after_seconds=RETRY_AFTER,
-            cache_enabled=False,
-            request_deadline_seconds=DEADLINE,
-        )
-        with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
-            yield client, proxy, service, expected
+        store = make_athena_store(workgroup=service.workgroup, poll_seconds=0.02)
+
+        def app(deadline: float) -> TestClient:
+            settings = Settings(
+                backend="athena",
+                athena_workgroup=service.workgroup,
+                retry_after_seconds=RETRY_AFTER,
+                cache_enabled=False,
+                request_deadline_seconds=deadline,
+            )
+            return TestClient(create_app(settings, store), raise_server_exceptions=False)
+
+        with app(DEADLINE) as hasty, app(PATIENT_DEADLINE) as patient:
+            yield AthenaApps(hasty, patient, proxy, service, expected)
 
 
 def test_a_slow_athena_gives_503_at_the_deadline_and_the_api_recovers(
-    athena_app: tuple[TestClient, FaultProxy, AthenaService, dict[str, Any]],
+    athena_app: AthenaApps,
 ) -> None:
-    client, _, service, expected = athena_app
+    client, service, expected = athena_app.hasty, athena_app.service, athena_app.expected
     with service.holding():
         for path in DATA_PATHS:
             began = time.monotonic()
@@ -143,15 +158,15 @@ def test_a_slow_athena_gives_503_at_the_deadline_and_the_api_recovers(
     assert service.stopped == [e.id for e in held]
 
     for path in DATA_PATHS:
-        response = client.get(path)
+        response = athena_app.patient.get(path)
         assert (response.status_code, _body(response)) == (200, expected[path]), path
 
 
 @pytest.mark.parametrize("kind", ["unavailable", "internal", "reset"])
 def test_athena_down_gives_503_and_the_api_recovers_when_it_is_back(
-    athena_app: tuple[TestClient, FaultProxy, AthenaService, dict[str, Any]], kind: Any
+    athena_app: AthenaApps, kind: Any
 ) -> None:
-    client, proxy, service, expected = athena_app
+    client, proxy, service = athena_app.hasty, athena_app.proxy, athena_app.service
     with proxy.outage(kind):
         _assert_unavailable(client, "/health")
         for path in DATA_PATHS:
@@ -159,8 +174,8 @@ def test_athena_down_gives_503_and_the_api_recovers_when_it_is_back(
     assert proxy.stats.injected[kind] > 0
     assert service.queries() == []  # nothing got through, nor later from an abandoned query
 
-    assert client.get("/health").status_code == 200
+    assert athena_app.patient.get("/health").status_code == 200
     for path in DATA_PATHS:
-        response = client.get(path)
-        assert (response.status_code, _body(response)) == (200, expected[path]), path
+        response = athena_app.patient.get(path)
+        assert (response.status_code, _body(response)) == (200, athena_app.expected[path]), path
     assert service.queries()

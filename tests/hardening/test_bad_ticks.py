@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from bad_ticks import (
+
+from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY
+from sma.ticks import INVALID_TICKER
+from tests.hardening.bad_ticks import (
     ACCEPTED,
     RUN_NOW,
     WINDOW_END,
@@ -28,10 +31,8 @@ from bad_ticks import (
     expected_duplicates,
     expected_rejections,
 )
-from hardening_harness import fill_table, read_lake, run_job
-
-from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY
-from sma.ticks import INVALID_TICKER
+from tests.support.job import read_lake, run_job
+from tests.support.source_table import fill_table
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -14,22 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from fault_proxy import ALL_KINDS, FaultPlan, FaultProxy
-from hardening_harness import (
-    fill_table,
-    iso,
-    lake_files,
-    minute_items,
-    partitions_of,
-    read_lake,
-    run_job,
-    stray_parquet,
-)
 
 from sma.reference import rolling_sma
-from sma.schema import DATA_COLUMN_NAMES
 from sma.windows import SMA_COLUMNS, WINDOWS
 from sma_laptop.producer import Tick, producer_item
+from tests.hardening.fault_proxy import ALL_KINDS, FaultPlan, FaultProxy
+from tests.hardening.hardening_harness import minute_items, partitions_of, stray_parquet
+from tests.support.job import job_command, job_options, lake_files, read_lake, run_job
+from tests.support.lake import LakeRow
+from tests.support.source_table import fill_table
+from tests.support.times import iso
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -105,25 +99,11 @@ def _sma_etl(
     lake: Path, endpoint: str, tickers: tuple[str, ...], start: datetime, end: datetime
 ) -> subprocess.Popen[bytes]:
     """The job's console script in its own process group, so a kill takes its JVM along."""
-    script = Path(sys.executable).with_name("sma-etl")
-    command = [
-        str(script),
-        "--output",
-        str(lake),
-        "--start",
-        iso(start),
-        "--end",
-        iso(end),
-        "--tickers",
-        ",".join(tickers),
-        "--table",
-        "Ticks",
-        "--endpoint-url",
-        endpoint,
-        "--quiet",
-    ]
+    options = job_options(
+        endpoint=endpoint, table="Ticks", lake=lake, start=start, end=end, tickers=tickers
+    )
     return subprocess.Popen(
-        command,
+        job_command(options),
         env={**os.environ, "PYSPARK_PYTHON": sys.executable},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -227,14 +207,14 @@ def test_a_late_tick_is_picked_up_by_the_next_scheduled_run_and_corrects_later_s
     common: dict[str, Any] = {"endpoint": moto_endpoint, "table": "Ticks", "tickers": ("BTC/USD",)}
 
     run_job(spark, lake=lake, now=DAY.replace(hour=9, minute=10), **common)  # writes [07:00, 09:00)
-    before = {row[5]: row for row in read_lake(lake)}
+    before = {row["last_refreshed"]: row for row in read_lake(lake)}
     fill_table(moto_endpoint, "Ticks", [late])  # arrives after hour 08 was processed
     summary = run_job(spark, lake=lake, now=DAY.replace(hour=10, minute=10), **common)  # [08, 10)
     assert summary.window.as_json() == [iso(DAY.replace(hour=8)), iso(DAY.replace(hour=10))]
 
     after = read_lake(lake)
     late_time = DAY.replace(hour=8, minute=30, second=30)
-    assert late_time in {row[5] for row in after}, "the late tick is in the lake"
+    assert late_time in {row["last_refreshed"] for row in after}, "the late tick is in the lake"
     # The same lake a single backfill over the final table gives...
     run_job(spark, lake=reference, start=DAY.replace(hour=7), end=DAY.replace(hour=10), **common)
     assert after == read_lake(reference)
@@ -245,13 +225,9 @@ def test_a_late_tick_is_picked_up_by_the_next_scheduled_run_and_corrects_later_s
         column: dict(zip([_when(i) for i in history], rolling_sma(bids, n), strict=True))
         for column, n in zip(SMA_COLUMNS, WINDOWS, strict=True)
     }
-    columns = ("ticker", "date", "hour", *DATA_COLUMN_NAMES)
     for row in after:
-        record = dict(zip(columns, row, strict=True))
         for column in SMA_COLUMNS:
-            assert record[column] == pytest.approx(
-                expected[column][record["last_refreshed"]], rel=1e-12
-            )
+            assert row[column] == pytest.approx(expected[column][row["last_refreshed"]], rel=1e-12)
     # ...and the SMAs after the late tick were corrected, those before it left alone.
     changed = [
         when for when, row in before.items() if when > late_time and row != _row_at(after, when)
@@ -267,5 +243,5 @@ def _when(item: dict[str, Any]) -> datetime:
     return datetime.strptime(item["last_refreshed"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
 
 
-def _row_at(rows: list[tuple[Any, ...]], when: datetime) -> tuple[Any, ...] | None:
-    return next((row for row in rows if row[5] == when), None)
+def _row_at(rows: list[LakeRow], when: datetime) -> LakeRow | None:
+    return next((row for row in rows if row["last_refreshed"] == when), None)

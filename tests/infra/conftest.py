@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from infra_templates import (
+
+from tests.infra.infra_templates import (
     BASE_CONTEXT,
     HOST_PLATFORM,
     VARIANT_CONTEXT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra_templates import GLUE, Synthesised, as_list, only, rendered, resources
+from tests.infra.infra_templates import GLUE, Synthesised, as_list, only, rendered, resources
 
 
 def test_failed_timed_out_or_errored_runs_alert_the_topic(default_app: Synthesised) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra_templates import Synthesised, only, resources
-
 from sma_api.config import Settings as ApiSettings
 from sma_api.store.athena import STOP_TIMEOUT_SECONDS
 from sma_infra.api_stack import PLAIN_ROUTES, QUERY_ROUTE, QUERY_ROUTES, STATIC_ROUTE
+from tests.infra.infra_templates import Synthesised, only, resources
 
 API = "SmaApiStack"
 
@@ -45,10 +44,19 @@ def test_function_properties(default_app: Synthesised) -> None:
         "ATHENA_WORKGROUP": "crypto-sma",
         "GLUE_DATABASE_NAME": "crypto_sma_db",
         "GLUE_TABLE_NAME": "crypto_sma_table",
+        "SMA_REFRESH_MARKER": "s3://crypto-sma-test-lake/processed-data/_refresh.json",
         "DYNAMO_TABLE_NAME": "DataConsumerTable",
         "TICKERS": "BTC/USD,ETH/USD,DOGE/USD",
     }
     assert "LoggingConfig" in props
+
+
+def test_function_reads_the_jobs_refresh_marker(default_app: Synthesised) -> None:
+    marker = role_statements(default_app)["ReadRefreshMarker"]
+    assert marker["Action"] == "s3:GetObject"
+    assert text(marker["Resource"]).endswith(
+        ':s3:::crypto-sma-test-lake/processed-data/_refresh.json"]]}'
+    )
 
 
 def test_function_concurrency_is_reserved_and_capped(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra_templates import GLUE, Synthesised, only
+from tests.infra.infra_templates import GLUE, Synthesised, only
 
 
 def test_athena_workgroup_enforces_engine_3_encryption_and_a_scan_cutoff(

@@ -19,15 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_templates import (
-    API,
-    BASE_CONTEXT,
-    HOST_PLATFORM,
-    Synthesised,
-    lambda_asset,
-    lambda_s3_key,
-    synthesise_api,
-)
 
 from sma_infra import api_stack
 from sma_infra.api_stack import ARCHITECTURE, RUNTIME, UNBUNDLED_PARAMETER, UNBUNDLED_RULE
@@ -40,6 +31,15 @@ from sma_infra.lambda_bundle import (
     uv_command,
 )
 from sma_infra.paths import API_PACKAGE, REPO_ROOT, SMA_PACKAGE
+from tests.infra.infra_templates import (
+    API,
+    BASE_CONTEXT,
+    HOST_PLATFORM,
+    Synthesised,
+    lambda_asset,
+    lambda_s3_key,
+    synthesise_api,
+)
 
 PYTHON = RUNTIME.name.removeprefix("python")
 # Answers three API Gateway v2 events through the Lambda handler and reports what it loaded.

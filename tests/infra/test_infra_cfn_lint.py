@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from infra_templates import Synthesised
+
+from tests.infra.infra_templates import Synthesised
 
 STACKS = ("GlueSMAStack", "SmaApiStack")
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from infra_templates import API, GLUE, Synthesised, only, resources
-
 from sma_infra.api_stack import QUERY_ROUTE
 from sma_infra.paths import REPO_ROOT
+from tests.infra.infra_templates import API, GLUE, Synthesised, only, resources
 
 SECURITY_DOC: Final[str] = (REPO_ROOT / "docs" / "security.md").read_text(encoding="utf-8")
 SECONDS_PER_DAY: Final[int] = 86_400

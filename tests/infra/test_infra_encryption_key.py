@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra_templates import GLUE, Synthesised, only, rendered, resources
+from tests.infra.infra_templates import GLUE, Synthesised, only, rendered, resources
 
 
 def test_key_rotates_and_lets_cloudwatch_logs_encrypt_only_the_glue_job_logs(

@@ -8,7 +8,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from infra_templates import (
+from sma import names
+from sma_etl import catalog
+from sma_etl.glue_entry import JOB_ARGUMENTS
+from tests.infra.infra_templates import (
     GLUE,
     Synthesised,
     as_list,
@@ -18,9 +21,6 @@ from infra_templates import (
     role_assumed_by,
     statements,
 )
-
-from sma_etl import catalog
-from sma_etl.glue_entry import JOB_ARGUMENTS
 
 
 def glue_calls_of_the_job() -> set[str]:
@@ -79,6 +79,7 @@ def test_job_arguments_carry_the_settings_under_the_names_the_job_reads(
     assert args["--job-language"] == "python"
     assert args["--enable-metrics"] == "true"
     assert args["--enable-observability-metrics"] == "true"
+    assert args["--PUBLISH_METRICS"] == "true"  # the run metrics monitoring.py alarms on
     ours = {k[2:] for k in args if k[2:].isupper()}
     assert ours <= set(JOB_ARGUMENTS), ours - set(JOB_ARGUMENTS)
 
@@ -177,6 +178,7 @@ def test_job_role_writes_only_its_prefix_and_registers_partitions_only(
     ]
     assets = [rendered(r) for r in found["ReadJobAssets"]["Resource"]]
     assert all(a.endswith((".py", ".zip")) for a in assets)
+    assert found["PublishJobMetrics"]["Action"] == "cloudwatch:PutMetricData"
     assert found["PublishJobMetrics"]["Condition"] == {
-        "StringEquals": {"cloudwatch:namespace": "Glue"}
+        "StringEquals": {"cloudwatch:namespace": ["Glue", names.METRICS_NAMESPACE]}
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from infra_templates import GLUE, Synthesised, as_list, resources, statements
+from tests.infra.infra_templates import GLUE, Synthesised, as_list, resources, statements
 
 # CloudFormation identifies a resource by its logical ID, which CDK derives from the construct
 # path: a changed ID replaces the resource on deploy (and orphans a retained bucket with the
@@ -24,11 +24,17 @@ LOGICAL_IDS: Final[dict[str, str]] = {
     "JobRole014917C6": "AWS::IAM::Role",
     "SecurityConfiguration": "AWS::Glue::SecurityConfiguration",
     "Job": "AWS::Glue::Job",
+    "FailedStartsQueueB0B8ABCF": "AWS::SQS::Queue",
+    "FailedStartsQueuePolicy9DFF0B56": "AWS::SQS::QueuePolicy",
     "ScheduleRole756A1A25": "AWS::IAM::Role",
     "HourlySchedule": "AWS::Scheduler::Schedule",
     "AlertTopic2720D535": "AWS::SNS::Topic",
     "AlertTopicPolicy3376BC02": "AWS::SNS::TopicPolicy",
     "JobFailedRuleED837D6E": "AWS::Events::Rule",
+    "FailedStartsAlarmC77B79BB": "AWS::CloudWatch::Alarm",
+    "NoSuccessfulRunAlarm79DCC422": "AWS::CloudWatch::Alarm",
+    "LateBeyondHorizonAlarm79500985": "AWS::CloudWatch::Alarm",
+    "TickersWithoutTicksAlarmC595CFC7": "AWS::CloudWatch::Alarm",
     "WorkGroup": "AWS::Athena::WorkGroup",
 }
 # The stateful resources a teardown or a replacement must leave in place: the buckets, and the
@@ -76,6 +82,7 @@ def test_outputs_name_what_the_api_and_operators_look_up(default_app: Synthesise
         "GlueJobName": "CryptoHourlyETLJob",
         "AthenaWorkGroup": "crypto-sma",
         "AlertTopicArn": {"Ref": "AlertTopic2720D535"},
+        "FailedStartsQueueUrl": {"Ref": "FailedStartsQueueB0B8ABCF"},
         "EncryptionKeyArn": {"Fn::GetAtt": ["EncryptionKey1B843E66", "Arn"]},
     }
 

@@ -6,9 +6,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from infra_templates import GLUE, Synthesised, only, resources
-
 from sma.schema import DATA_COLUMNS, PARTITION_KEYS, Column
+from tests.infra.infra_templates import GLUE, Synthesised, only, resources
 
 
 def references(value: Any) -> Iterator[str]:

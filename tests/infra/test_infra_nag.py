@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from infra_templates import BASE_CONTEXT, Synthesised
 
 from sma_infra.nag import (
     ACKNOWLEDGED_METADATA,
@@ -15,6 +14,7 @@ from sma_infra.nag import (
     PENDING_METADATA,
     RECORD_ONLY_CONTEXT,
 )
+from tests.infra.infra_templates import BASE_CONTEXT, Synthesised
 
 
 def metadata(app: Any, kind: str) -> Iterator[tuple[str, str, str]]:

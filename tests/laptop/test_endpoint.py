@@ -8,12 +8,7 @@ from pathlib import Path
 import pytest
 
 from sma_laptop.endpoint import EndpointError, is_healthy, start_or_reuse
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.net import free_port
 
 
 def test_start_then_reuse_then_stop(tmp_path: Path) -> None:

@@ -15,7 +15,11 @@ SYSTEM_PATH = "/usr/bin:/bin"
 
 
 def make(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"UV", "VIRTUAL_ENV", "MAKEFLAGS"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"UV", "VIRTUAL_ENV", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"}
+    }
     env["PATH"] = SYSTEM_PATH
     return subprocess.run(
         ["make", "--no-print-directory", "-s", *args],
@@ -59,7 +63,8 @@ def test_unusable_python_stops_with_one_clear_line(tmp_path: Path) -> None:
     workdir = makefile_copy(tmp_path)
     result = make(workdir, "uv-path", "BOOTSTRAP_PYTHON=false")
     assert result.returncode != 0
-    lines = [line for line in result.stderr.splitlines() if not line.startswith("make:")]
+    # make's own "*** Error" line (make: or make[N]: under another make) may follow ours.
+    lines = [line for line in result.stderr.splitlines() if not re.match(r"make(\[\d+\])?:", line)]
     errors = [line for line in result.stderr.splitlines() if "cannot bootstrap uv" in line]
     assert len(errors) == 1, result.stderr
     assert "install uv" in errors[0]

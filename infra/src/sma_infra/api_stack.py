@@ -24,7 +24,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from sma_infra.arns import arn, bucket_arn, catalog_arns, lake_key_pattern
+from sma_infra.arns import arn, bucket_arn, catalog_arns, lake_key_pattern, refresh_marker_key
 from sma_infra.lake import ATHENA_RESULTS_PREFIX
 from sma_infra.lambda_bundle import LAMBDA_PLATFORM, BundleRecipe, LocalApiBundler
 from sma_infra.nag import acknowledge
@@ -151,6 +151,12 @@ class SmaApiStack(Stack):
                 resources=[bucket_arn(bucket, lake)],
             ),
             iam.PolicyStatement(
+                # The job's refresh marker, which the API's caches key on (sma_api.refresh_marker).
+                sid="ReadRefreshMarker",
+                actions=["s3:GetObject"],
+                resources=[bucket_arn(bucket, refresh_marker_key(settings.s3_prefix))],
+            ),
+            iam.PolicyStatement(
                 sid="WriteQueryResults",
                 actions=[
                     "s3:GetObject",
@@ -213,6 +219,9 @@ class SmaApiStack(Stack):
                 # Live answers: the source table and the spellings of its partition keys.
                 "DYNAMO_TABLE_NAME": settings.dynamo_table_name,
                 "TICKERS": settings.tickers,
+                "SMA_REFRESH_MARKER": (
+                    f"s3://{settings.s3_bucket_name}/{refresh_marker_key(settings.s3_prefix)}"
+                ),
             },
         )
         acknowledge(

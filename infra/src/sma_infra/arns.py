@@ -36,6 +36,11 @@ def lake_key_pattern(prefix: str) -> str:
     return f"{prefix.rstrip('/')}*"
 
 
+def refresh_marker_key(prefix: str) -> str:
+    """The key of the job's refresh marker, ``_refresh.json`` at the lake root."""
+    return f"{prefix.strip('/')}/_refresh.json".lstrip("/")
+
+
 def glue_log_groups_arn() -> str:
     """Every log group the Glue job writes to."""
     return arn("logs", f"log-group:{GLUE_LOG_GROUPS}")

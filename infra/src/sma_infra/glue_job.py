@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3_assets as s3_assets
 
+from sma import names
 from sma_infra.arns import (
     GLUE_LOG_GROUPS,
     arn,
@@ -77,6 +78,8 @@ def job_arguments(settings: InfraSettings, *, code_url: str) -> dict[str, str]:
         "--GLUE_TABLE_NAME": settings.glue_table_name,
         "--TICKERS": settings.tickers,
         "--DISCOVER_TICKERS": "true" if settings.discover_tickers else "false",
+        # The run metrics the stack's alarms read (sma_etl.metrics, monitoring.py).
+        "--PUBLISH_METRICS": "true",
     }
 
 
@@ -154,7 +157,10 @@ def _job_role(
             sid="PublishJobMetrics",
             actions=["cloudwatch:PutMetricData"],
             resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": "Glue"}},
+            # Glue's own job metrics, and the run metrics the job publishes itself.
+            conditions={
+                "StringEquals": {"cloudwatch:namespace": ["Glue", names.METRICS_NAMESPACE]}
+            },
         ),
         iam.PolicyStatement(
             sid="EncryptLogsAndBookmarks",
@@ -187,7 +193,7 @@ def _job_role(
         role,
         "AwsSolutions-IAM5[Resource::*]",
         "cloudwatch:PutMetricData has no resource-level permissions; the statement is "
-        "limited by condition to the Glue metrics namespace.",
+        "limited by condition to the Glue namespace and the job's own metrics namespace.",
     )
     return role
 

@@ -1,4 +1,4 @@
-"""GlueSMAStack: the lake, the hourly Glue job and its schedule, alerts and the Athena workgroup.
+"""GlueSMAStack: the lake, the hourly Glue job, its schedule, alerts and alarms, and Athena.
 
 Each part is a class named after what it deploys, created with this stack as its scope: the
 logical IDs and construct paths are the ones a flat stack gives, so the retained buckets and
@@ -17,6 +17,7 @@ from sma_infra.athena import AthenaWorkGroup
 from sma_infra.encryption_key import EncryptionKey
 from sma_infra.glue_job import GlueJob
 from sma_infra.lake import Lake
+from sma_infra.monitoring import JobMonitoring
 from sma_infra.schedule import HourlySchedule
 from sma_infra.settings import InfraSettings
 
@@ -34,6 +35,13 @@ class GlueSMAStack(Stack):
         self.job = GlueJob(self, settings, key=self.encryption_key.key)
         self.schedule = HourlySchedule(self, settings)
         self.alerts = JobAlerts(self, settings, key=self.encryption_key.key)
+        self.monitoring = JobMonitoring(
+            self,
+            settings,
+            topic=self.alerts.topic,
+            key=self.encryption_key.key,
+            failed_starts=self.schedule.dead_letter_queue,
+        )
         self.athena = AthenaWorkGroup(self, settings)
 
         CfnOutput(self, "DataBucketName", value=settings.s3_bucket_name)
@@ -41,5 +49,7 @@ class GlueSMAStack(Stack):
         CfnOutput(self, "GlueJobName", value=settings.glue_job_name)
         CfnOutput(self, "AthenaWorkGroup", value=settings.athena_workgroup)
         CfnOutput(self, "AlertTopicArn", value=self.alerts.topic.topic_arn)
+        # Where a start the schedule could not make waits to be read (docs/deploy.md, Alarms).
+        CfnOutput(self, "FailedStartsQueueUrl", value=self.schedule.dead_letter_queue.queue_url)
         # Kept on teardown with the log groups it encrypts; note it to delete it later.
         CfnOutput(self, "EncryptionKeyArn", value=self.encryption_key.key.key_arn)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Final
 
 from sma.tickers import normalize
+from sma_etl.java_runtime import JavaUnavailable, require_java
 from sma_laptop.demo_config import HOST, DemoConfig, parse_config
 from sma_laptop.endpoint import LOCAL_CREDENTIALS, EndpointError, port_in_use, start_or_reuse
 from sma_laptop.errors import DemoError
@@ -60,6 +61,10 @@ def say(text: str = "") -> None:
 def run_demo(config: DemoConfig) -> int:
     """Every step; returns the exit code. Stops what it started on Ctrl-C, SIGTERM or error."""
     began = time.monotonic()
+    try:
+        require_java()  # the job's Spark needs it: say so before anything starts
+    except JavaUnavailable as error:
+        raise DemoError(str(error)) from None
     config.state_dir.mkdir(parents=True, exist_ok=True)
     base_url = f"http://{HOST}:{config.api_port}"
     lake_shown = display_path(config.lake, Path.cwd())

@@ -15,6 +15,9 @@ from sma_laptop.errors import DemoError
 from sma_laptop.guide import job_progress
 from sma_laptop.supervisor import console_script
 
+# How ``sma-etl`` starts the one line it prints when it cannot run.
+ERROR_PREFIX = "sma-etl: "
+
 
 def etl_environment(endpoint_url: str, table: str) -> dict[str, str]:
     """This process's environment, pointed at `endpoint_url` and `table`."""
@@ -30,11 +33,13 @@ def run_etl(
 ) -> dict[str, Any]:
     """Run ``sma-etl`` with `args`; pass its progress lines to `say`, return its JSON summary.
 
-    Everything it prints, Spark included, is appended to `log_path`.
+    Everything it prints, Spark included, is appended to `log_path`; its one-line error, if it
+    ends with one, is the error's message.
     """
     command = [console_script("sma-etl"), *args]
     say("   $ sma-etl " + " ".join(args))
     summary: dict[str, Any] | None = None
+    error: str | None = None
     with log_path.open("a", encoding="utf-8") as log:
         log.write("$ " + " ".join(command) + "\n")
         log.flush()
@@ -52,6 +57,8 @@ def run_etl(
                 log.write(line)
                 if line.lstrip().startswith("{"):
                     summary = json.loads(line)
+                elif line.startswith(ERROR_PREFIX):
+                    error = line[len(ERROR_PREFIX) :].strip()
                 elif (progress := job_progress(line)) is not None:
                     say("     " + progress)
         finally:
@@ -59,5 +66,6 @@ def run_etl(
                 process.terminate()
             process.wait()
     if process.returncode != 0 or summary is None:
-        raise DemoError(f"sma-etl failed (exit {process.returncode}); see {log_path}")
+        cause = f": {error}" if error else ""
+        raise DemoError(f"sma-etl failed (exit {process.returncode}){cause}; see {log_path}")
     return summary

@@ -70,8 +70,12 @@ class TTLCache:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         *,
         max_bytes: int = 64 * 2**20,
+        version: Callable[[], str | None] | None = None,
     ) -> None:
         self._clock = clock
+        # The refresh marker's version (sma_api.refresh_marker): a new one drops every entry.
+        self._version = version
+        self._seen_version: str | None = None
         self._max_entries = max_entries
         self._max_bytes = max_bytes
         self._now = now
@@ -84,10 +88,19 @@ class TTLCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def _follow_version(self) -> None:
+        """Drop every entry when the job's refresh marker changed (called under the lock)."""
+        version = self._version() if self._version is not None else None
+        if version != self._seen_version:
+            self._entries.clear()
+            self.nbytes = 0
+            self._seen_version = version
+
     def get(self, key: Hashable) -> object | None:
         """The live value under `key`, or None (a miss)."""
         now = self._now()
         with self._lock:
+            self._follow_version()
             entry = self._entries.get(key)
             if entry is not None and entry.expires > now:
                 self._entries.move_to_end(key)
@@ -105,6 +118,7 @@ class TTLCache:
             expires = min(expires, now + timedelta(seconds=ttl))
         size = nbytes + ENTRY_OVERHEAD
         with self._lock:
+            self._follow_version()
             old = self._entries.pop(key, None)
             if old is not None:
                 self.nbytes -= old.nbytes

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     refresh_grace_seconds: int = Field(
         default=300, ge=0, le=3000, validation_alias="SMA_REFRESH_GRACE_SECONDS"
     )
+    # The job's refresh marker (sma_api.refresh_marker): default <SMA_LAKE_PATH>/_refresh.json for
+    # DuckDB; for Athena the s3:// URI of <lake>/_refresh.json (unset: the clock alone).
+    refresh_marker: str | None = Field(default=None, validation_alias="SMA_REFRESH_MARKER")
+    refresh_check_seconds: Seconds = Field(
+        default=2.0, validation_alias="SMA_REFRESH_CHECK_SECONDS"
+    )
     retry_after_seconds: int = Field(default=30, ge=1, validation_alias="SMA_RETRY_AFTER_SECONDS")
     max_signal_days: int = Field(default=31, ge=1, le=366, validation_alias="SMA_MAX_SIGNAL_DAYS")
 
@@ -124,7 +130,8 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
             for err in exc.errors()
         )
         raise SettingsError(f"invalid API settings: {problems}") from None

@@ -19,7 +19,8 @@ from sma.tickers import InvalidTicker, normalize
 from sma_api.answers import Answers, Latest, latest_key
 from sma_api.cache import RefreshClock
 from sma_api.errors import InvalidParameter
-from sma_api.responses import JSON, cache_control, not_modified
+from sma_api.refresh_marker import RefreshMarker
+from sma_api.responses import JSON, cache_control, keyed_on_marker, not_modified
 from sma_api.spec import SmaSpec, make_spec
 
 _PREFIX = "/tickers/"
@@ -55,10 +56,17 @@ def cache_key(path: str, query: bytes) -> tuple[str, SmaSpec, bool] | None:
 class CachedLatest:
     """Answers cached latest answers itself; hands everything else to `app`."""
 
-    def __init__(self, app: ASGIApp, answers: Answers, clock: RefreshClock) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        answers: Answers,
+        clock: RefreshClock,
+        marker: RefreshMarker | None = None,
+    ) -> None:
         self.app = app
         self._answers = answers
         self._clock = clock
+        self._marker = marker
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path"):
@@ -73,12 +81,13 @@ class CachedLatest:
         now = time.time()
         fresh = answer.fresh_until
         max_age = self._clock.seconds_left() if fresh is None else max(1, int(fresh - now))
+        etag, max_age = keyed_on_marker(self._marker, answer.etag, max_age)
         headers = [
-            (b"etag", answer.etag.encode()),
+            (b"etag", etag.encode()),
             (b"cache-control", cache_control(max_age).encode()),
         ]
         if_none_match = next((v for k, v in scope["headers"] if k == b"if-none-match"), None)
-        if if_none_match is not None and not_modified(if_none_match.decode("latin-1"), answer.etag):
+        if if_none_match is not None and not_modified(if_none_match.decode("latin-1"), etag):
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return

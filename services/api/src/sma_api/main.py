@@ -9,14 +9,18 @@ Besides the JSON routes it serves the chart page and the API docs, with their br
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from types import TracebackType
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from sma.errors import SettingsError
 from sma.tickers import InvalidTicker
 from sma_api.answers import Answers
 from sma_api.assets import STATIC_DIR, STATIC_URL, VENDOR_FILES, missing
@@ -25,6 +29,7 @@ from sma_api.config import Settings, get_settings
 from sma_api.errors import BackendUnavailable, InvalidParameter, InvalidRange, TickerNotFound
 from sma_api.fast_path import CachedLatest
 from sma_api.live import LiveSource, source_keys
+from sma_api.refresh_marker import RefreshMarker, marker_location
 from sma_api.routes import chart, docs, health, latest, tickers
 from sma_api.service import SmaService
 from sma_api.store import SmaStore, build_store
@@ -41,11 +46,15 @@ def create_app(
 
     `static_dir` holds the pages' browser files (tests point it elsewhere).
     """
-    settings = settings or get_settings()
+    settings = settings or _settings_from_environment()
     store = store or build_store(settings)
     clock = RefreshClock(settings.refresh_minute, settings.refresh_grace_seconds)
+    marker = refresh_marker_for(settings, store)
+    version = (lambda: s.version if (s := marker.current()) else None) if marker else None
     cache = (
-        TTLCache(clock, settings.cache_max_entries, max_bytes=settings.cache_max_bytes)
+        TTLCache(
+            clock, settings.cache_max_entries, max_bytes=settings.cache_max_bytes, version=version
+        )
         if settings.cache_enabled
         else None
     )
@@ -60,6 +69,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock
+    app.state.marker = marker
     service = SmaService(
         store,
         max_signal_span=timedelta(days=settings.max_signal_days),
@@ -90,8 +100,43 @@ def create_app(
         )
     _add_error_handlers(app, retry_after=settings.retry_after_seconds)
     # Before routing: a cached latest answer needs none of what routing does.
-    app.add_middleware(CachedLatest, answers=app.state.answers, clock=clock)
+    app.add_middleware(CachedLatest, answers=app.state.answers, clock=clock, marker=marker)
     return app
+
+
+def refresh_marker_for(settings: Settings, store: SmaStore) -> RefreshMarker | None:
+    """The job's refresh marker the app follows, handed to a store that can use it too."""
+    location = marker_location(settings.backend, settings.lake_path, settings.refresh_marker)
+    if location is None:
+        return None
+    marker = RefreshMarker(location, settings.refresh_check_seconds)
+    follow = getattr(store, "follow_refresh_marker", None)
+    if follow is not None:
+        follow(marker)
+    return marker
+
+
+ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
+
+
+def _settings_from_environment() -> Settings:
+    """The environment's settings. Unusable ones still raise; if nothing catches the error (a
+    server started on them, ``uvicorn --factory``), it is printed as one line, not a trace."""
+    try:
+        return get_settings()
+    except SettingsError:
+        sys.excepthook = _settings_error_in_one_line(sys.excepthook)
+        raise
+
+
+def _settings_error_in_one_line(previous: ExceptHook) -> ExceptHook:
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        if isinstance(error, SettingsError):
+            print(f"sma-api: {error}", file=sys.stderr)
+        else:
+            previous(kind, error, trace)
+
+    return hook
 
 
 def _add_error_handlers(app: FastAPI, *, retry_after: int) -> None:

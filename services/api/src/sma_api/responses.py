@@ -5,6 +5,7 @@ Lake answers stay true until the next refresh; live ones for the few seconds the
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Final, Literal
 
@@ -14,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from sma_api import csv_body
 from sma_api.answers import Body, Csv, Latest, Many
 from sma_api.cache import RefreshClock
+from sma_api.refresh_marker import RefreshMarker
 
 JSON: Final[str] = "application/json"
 Format = Literal["json", "csv"]
@@ -27,12 +29,27 @@ def not_modified(if_none_match: str, etag: str) -> bool:
     return etag.removeprefix("W/") in tags
 
 
+def keyed_on_marker(marker: RefreshMarker | None, etag: str, max_age: int) -> tuple[str, int]:
+    """The ETag and max-age keyed on the newest completed run (the job's refresh marker).
+
+    After a run an old tag is never confirmed, and clients hold an answer only as long as the
+    API waits between looks at the marker.
+    """
+    state = marker.current() if marker is not None else None
+    if marker is None or state is None:
+        return etag, max_age
+    weak, tag = etag.startswith("W/"), etag.removeprefix("W/").strip('"')
+    tagged = ("W/" if weak else "") + f'"{state.version}-{tag}"'
+    return tagged, min(max_age, max(1, math.ceil(marker.check_seconds)))
+
+
 def cache_control(max_age: int) -> str:
     return f"public, max-age={max_age}"
 
 
 def json_answer(request: Request, content: bytes, etag: str, max_age: int) -> Response:
     """200 with the body, or 304 when the client already holds this body (by its ETag)."""
+    etag, max_age = keyed_on_marker(getattr(request.app.state, "marker", None), etag, max_age)
     headers = {"ETag": etag, "Cache-Control": cache_control(max_age)}
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None and not_modified(if_none_match, etag):

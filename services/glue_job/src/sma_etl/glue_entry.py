@@ -7,10 +7,13 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from importlib.util import find_spec
 from typing import Any, Final
 
+from sma import names
 from sma.errors import SettingsError
 from sma_etl.glue_args import resolve_options
+from sma_etl.metrics import JOB_ARGUMENT, MetricsTarget, publish_run_metrics, publishing_enabled
 from sma_etl.settings import ENV_NAMES, load_settings
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,8 @@ JOB_ARGUMENTS: Final[tuple[str, ...]] = (
     "CATALOG",
     "CHUNK_HOURS",
     "WRITE_REJECTED",
+    "REFRESH_MARKER",
+    JOB_ARGUMENT,
 )
 # Glue passes the job's name; Job.init takes it.
 JOB_NAME: Final = "JOB_NAME"
@@ -64,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = glue_arguments(sys.argv[1:] if argv is None else argv)
         settings = load_settings(job_options(args))
+        # On by default where awsglue is: a deployed job files its runs for the alarms.
+        publish = publishing_enabled(
+            args.get(JOB_ARGUMENT), os.environ, default=find_spec("awsglue") is not None
+        )
     except SettingsError as error:
         log.error("bad job arguments: %s", error)
         raise SystemExit(2) from None
@@ -84,6 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     spark = build_session("sma-etl", master=None if running else "local[2]")
     summary = run(settings, spark)
     print(json.dumps(summary.as_json(), separators=(",", ":")))
+    if summary.catchup_hours_left:
+        # Not a success: the alarm on successful runs notices (no RunSucceeded is published).
+        log.error("%d hours left to catch up: failing the run", summary.catchup_hours_left)
+        raise SystemExit(1)
+    if publish:
+        target = MetricsTarget(args.get(JOB_NAME) or names.GLUE_JOB, settings.region)
+        publish_run_metrics(summary.as_json(), target)
     if job is not None:
         job.commit()
     return 0

@@ -6,14 +6,19 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sma_etl.catalog import glue_client, register_partitions
+from sma_etl.catchup import catch_up
+from sma_etl.discovery import daily_tickers, tickers_read
+from sma_etl.late_ticks import check_late, record_counts, window_key_counts
+from sma_etl.refresh_marker import publish_refresh
 from sma_etl.settings import Settings
 from sma_etl.sink import Partition, lake_uri, write_partitions, write_rejected
 from sma_etl.source import SourceConfig, discover_tickers, read_ticks
 from sma_etl.transform import transform
-from sma_etl.window import Window, iso
+from sma_etl.window import HOUR, Window, iso
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -35,9 +40,16 @@ class RunSummary:
     rows_rejected: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     ask_price_nulled: int = 0
+    clean_outside_window: int = 0  # clean, read under the window's keys, written by another
     partitions: list[Partition] = field(default_factory=list)
     partitions_registered: int = 0
     rejected_locations: list[str] = field(default_factory=list)
+    tickers_read: set[str] = field(default_factory=set)
+    tickers_without_ticks: list[str] = field(default_factory=list)
+    catchup_hours_left: int = 0  # hours past the maximum catch-up span, left for later runs
+    late_beyond_horizon: int = 0
+    late_rewrite_from: str | None = None  # the first hour written again for late ticks
+    key_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
 
@@ -53,7 +65,12 @@ class RunSummary:
             "lookback_items": self.lookback_items,
             "duplicates": self.duplicates,
             "ask_price_nulled": self.ask_price_nulled,
+            "clean_outside_window": self.clean_outside_window,
             "partitions_registered": self.partitions_registered,
+            "tickers_without_ticks": self.tickers_without_ticks,
+            "late_beyond_horizon": self.late_beyond_horizon,
+            "late_rewrite_from": self.late_rewrite_from,
+            "catchup_hours_left": self.catchup_hours_left,
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
         }
 
@@ -109,6 +126,11 @@ def run_window(
         summary.lookback_items += ticks.lookback_items
         summary.rows_rejected.update(ticks.rejected)
         summary.ask_price_nulled += ticks.ask_price_nulled
+        summary.clean_outside_window += ticks.clean_outside_window
+        summary.tickers_read |= tickers_read(result.parsed)
+        if settings.scheduled:
+            for ticker, hours in window_key_counts(result.parsed).items():
+                summary.key_counts.setdefault(ticker, {}).update(hours)
         clock.lap("read")
 
         per_partition = result.count_rows()
@@ -141,13 +163,36 @@ def resolve_tickers(settings: Settings) -> tuple[str, ...]:
     tickers = list(settings.tickers)
     if settings.discover_tickers:
         tickers.extend(discover_tickers(source_config(settings)))
+    elif settings.discover_daily:
+        today = (settings.now or datetime.now(UTC)).date()
+        tickers.extend(daily_tickers(settings.output, source_config(settings), today))
     return tuple(dict.fromkeys(tickers))
+
+
+def plan_scheduled(settings: Settings, tickers: tuple[str, ...], summary: RunSummary) -> Window:
+    """A scheduled run's window: from missed hours (catch-up) and hours with late ticks on."""
+    planned = catch_up(settings.output, settings.window, settings.max_catchup_hours)
+    window, summary.catchup_hours_left = planned.window, planned.hours_left
+    late = check_late(
+        settings.output,
+        source_config(settings),
+        tickers,
+        window.start,
+        settings.window.end,
+        settings.late_horizon_hours,
+    )
+    summary.late_beyond_horizon = late.beyond_horizon
+    if late.rewrite_from is not None and late.rewrite_from < window.start:
+        window = Window(late.rewrite_from, window.end)
+        summary.late_rewrite_from = iso(late.rewrite_from)
+    summary.window = window
+    return window
 
 
 def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
     """Run the job over `settings.window`, in chunks of `settings.chunk_hours` hours."""
     began = time.perf_counter()
-    summary = RunSummary(window=settings.window)
+    window, summary = settings.window, RunSummary(window=settings.window)
     clock = _Clock(summary)
     if spark is None:
         from sma_etl.spark import build_session
@@ -156,9 +201,11 @@ def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
     clock.lap("session")
     tickers = resolve_tickers(settings)
     summary.tickers = len(tickers)
+    if settings.scheduled:
+        window = plan_scheduled(settings, tickers, summary)
     clock.lap("read")
 
-    chunks = list(settings.window.chunks(settings.chunk_hours))
+    chunks = list(window.chunks(settings.chunk_hours))
     for number, chunk in enumerate(chunks, start=1):
         before = (summary.rows_written, len(summary.partitions))
         run_window(spark, settings, tickers, chunk, summary)
@@ -171,6 +218,25 @@ def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
             summary.rows_written - before[0],
             len(summary.partitions) - before[1],
             time.perf_counter() - began,
+        )
+    summary.tickers_without_ticks = [t for t in settings.tickers if t not in summary.tickers_read]
+    if summary.tickers_without_ticks:
+        log.warning(
+            "configured tickers without ticks: %s", ", ".join(summary.tickers_without_ticks)
+        )
+    if settings.refresh_marker:
+        publish_refresh(settings.output, window.as_json(), summary.rows_written)
+    if settings.scheduled:
+        keep_from = settings.window.end - (settings.late_horizon_hours + 2) * HOUR
+        record_counts(settings.output, tickers, chunks, summary.key_counts, keep_from)
+    if summary.catchup_hours_left:
+        log.error(
+            "CATCH-UP INCOMPLETE: wrote %s..%s, the longest span a run may cover (%d h); "
+            "%d hours remain, left for the next runs",
+            iso(window.start),
+            iso(window.end),
+            settings.max_catchup_hours,
+            summary.catchup_hours_left,
         )
     summary.seconds = time.perf_counter() - began
     return summary

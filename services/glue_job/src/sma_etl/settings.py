@@ -23,6 +23,7 @@ DEFAULT_DATABASE: Final = names.GLUE_DATABASE
 DEFAULT_GLUE_TABLE: Final = names.GLUE_TABLE
 DEFAULT_REGION: Final = names.DEFAULT_REGION
 DEFAULT_CHUNK_HOURS: Final = 24 * 7
+DEFAULT_MAX_CATCHUP_HOURS: Final = 48
 RETRY_MODES: Final = ("adaptive", "standard", "legacy")
 
 # Settings that may also come from the environment under the same name.
@@ -34,6 +35,8 @@ ENV_NAMES: Final[tuple[str, ...]] = (
     "GLUE_TABLE_NAME",
     "TICKERS",
     "DISCOVER_TICKERS",
+    "MAX_CATCHUP_HOURS",
+    "LATE_HORIZON_HOURS",
 )
 
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
@@ -57,6 +60,15 @@ class Settings:
     write_rejected: bool = True
     retry_mode: str = "adaptive"
     max_attempts: int = 10
+    discover_daily: bool = False  # DISCOVER_TICKERS=daily: one keys-only Scan a UTC day
+    # Scheduled runs only (no START): catch up from the newest hour written, this far at most.
+    scheduled: bool = False
+    now: datetime | None = None
+    max_catchup_hours: int = DEFAULT_MAX_CATCHUP_HOURS
+    # <output>/_refresh.json when the run completes: by default for the runs the API follows
+    # (scheduled ones, and any that registers partitions in the catalog).
+    refresh_marker: bool = False
+    late_horizon_hours: int = 24  # scheduled runs rewrite hours with late ticks this far back
 
 
 def parse_bool(name: str, value: str) -> bool:
@@ -143,9 +155,11 @@ def load_settings(
     except WindowError as error:
         raise SettingsError(str(error)) from None
 
-    discover = parse_bool("DISCOVER_TICKERS", merged.get("DISCOVER_TICKERS", "false"))
+    discovery = merged.get("DISCOVER_TICKERS", "false").strip().lower()
+    daily = discovery == "daily"
+    discover = not daily and parse_bool("DISCOVER_TICKERS", discovery)
     tickers = parse_tickers(merged.get("TICKERS", ""))
-    if not tickers and not discover:
+    if not tickers and not (discover or daily):
         raise SettingsError(
             "no tickers: pass --tickers BTC/USD,ETH/USD (TICKERS) or opt in to "
             "--discover-tickers (DISCOVER_TICKERS=true, scans the table's keys)"
@@ -159,6 +173,8 @@ def load_settings(
         )
 
     endpoint = merged.get("ENDPOINT_URL") or None
+    scheduled = "START" not in merged and "END" not in merged
+    catalog = _catalog(given, merged)
     return Settings(
         table=table,
         output=_output(merged),
@@ -171,9 +187,21 @@ def load_settings(
         or environ.get("AWS_ENDPOINT_URL")
         or None,
         glue_endpoint=endpoint,
-        catalog=_catalog(given, merged),
+        catalog=catalog,
         chunk_hours=parse_int("CHUNK_HOURS", merged.get("CHUNK_HOURS", str(DEFAULT_CHUNK_HOURS))),
         write_rejected=parse_bool("WRITE_REJECTED", merged.get("WRITE_REJECTED", "true")),
         retry_mode=retry_mode,
         max_attempts=parse_int("MAX_ATTEMPTS", merged.get("MAX_ATTEMPTS", "10")),
+        discover_daily=daily,
+        scheduled=scheduled,
+        refresh_marker=parse_bool(
+            "REFRESH_MARKER",
+            merged.get("REFRESH_MARKER", str(scheduled or catalog is not None)),
+        ),
+        now=clock,
+        late_horizon_hours=parse_int("LATE_HORIZON_HOURS", merged.get("LATE_HORIZON_HOURS", "24")),
+        max_catchup_hours=parse_int(
+            "MAX_CATCHUP_HOURS",
+            merged.get("MAX_CATCHUP_HOURS", str(DEFAULT_MAX_CATCHUP_HOURS)),
+        ),
     )

@@ -163,10 +163,11 @@ def query_lookback(
 def _read_tickers(
     config: SourceConfig, first_key: str, last_key: str, lookback: int, tickers: Iterable[str]
 ) -> Iterator[RawRow]:
+    from sma_etl.zones import read_ticker  # widens the keys read for tickers in other zones
+
     client = dynamodb_client(config)  # at most once per task, never per ticker or page
     for ticker in tickers:
-        yield from query_lookback(client, config.table, ticker, first_key, lookback)
-        yield from query_window(client, config.table, ticker, first_key, last_key)
+        yield from read_ticker(client, config.table, ticker, first_key, last_key, lookback)
 
 
 def read_ticks(

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from sma_etl import forkless_fs
+from sma_etl.java_runtime import require_java
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -42,9 +43,16 @@ SINGLE_MACHINE_CONF: dict[str, str] = {
 def build_session(
     app_name: str, shuffle_partitions: int = 2, master: str | None = "local[2]"
 ) -> SparkSession:
-    """A session with the lake's settings; `master=None` joins the session Glue already started."""
+    """A session with the lake's settings; `master=None` joins the session Glue already started.
+
+    A session this process starts runs on the Java Spark's launcher finds, checked first
+    (``java_runtime.JavaUnavailable`` says in one line what is missing).
+    """
+    from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
+    if SparkContext._active_spark_context is None and "PYSPARK_GATEWAY_PORT" not in os.environ:
+        require_java()
     builder = SparkSession.builder.appName(app_name)
     if master is not None:
         # Python workers must run this interpreter (the one with sma and sma_etl installed).

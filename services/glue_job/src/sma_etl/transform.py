@@ -162,6 +162,8 @@ class TickCounts:
     rejected: Counter[str]  # the window's malformed ticks, by reason
     clean_in_window: int  # before duplicates are dropped
     ask_price_nulled: int  # clean ticks of the window whose ask price was unusable
+    # Clean ticks read under the window's keys whose UTC time lies in another window (a zone)
+    clean_outside_window: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +208,7 @@ class Transformed:
             )
             .collect()
         )
-        items = lookback = clean_in_window = ask_nulled = 0
+        items = lookback = clean_in_window = ask_nulled = outside = 0
         rejected: Counter[str] = Counter()
         for group in groups:
             items += group["n"]
@@ -214,10 +216,12 @@ class Transformed:
                 lookback += group["n"]
             elif group[REASON] is not None:
                 rejected[group[REASON]] += group["n"]
+            elif not group[IN_WINDOW]:
+                outside += group["n"]
             if group[IN_WINDOW]:
                 clean_in_window += group["n"]
                 ask_nulled += group["no_ask"]
-        return TickCounts(items, lookback, rejected, clean_in_window, ask_nulled)
+        return TickCounts(items, lookback, rejected, clean_in_window, ask_nulled, outside)
 
     def count_rows(self) -> dict[PartitionKey, int]:
         """Lake rows per partition (ticker, date, hour)."""

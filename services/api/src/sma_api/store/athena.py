@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sma_api import sql
 from sma_api.config import Settings
 from sma_api.errors import BackendUnavailable, TickerNotFound
+from sma_api.refresh_marker import RefreshMarker
 from sma_api.rows import SmaRow, as_utc, row_from_record
 from sma_api.store.athena_runner import STOP_TIMEOUT_SECONDS, AthenaRunner
 from sma_api.store.base import TICKS_PER_DAY, Scope, SmaStore, TickerLatest
@@ -56,6 +57,10 @@ class AthenaStore(SmaStore):
             result_reuse_minutes=result_reuse_minutes,
             session=session,
         )
+
+    def follow_refresh_marker(self, marker: RefreshMarker) -> None:
+        """Reuse no Athena result older than the newest completed run (the job's marker)."""
+        self._runner.marker = marker
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AthenaStore:

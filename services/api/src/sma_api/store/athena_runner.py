@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from sma_api import sql
 from sma_api.deadline import seconds_left
 from sma_api.errors import BackendUnavailable
+from sma_api.refresh_marker import RefreshMarker, reuse_minutes
 
 if TYPE_CHECKING:
     import boto3
@@ -124,6 +125,8 @@ class AthenaRunner:
             ),
         )
         self._workers = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="athena")
+        self._reuse_minutes = result_reuse_minutes
+        self.marker: RefreshMarker | None = None  # the job's refresh marker, when followed
 
     def records(self, query: str, params: list[sql.Param]) -> list[dict[str, object]]:
         return self._run(query, params, records=True)  # type: ignore[return-value]
@@ -173,6 +176,7 @@ class AthenaRunner:
                 flight.parameters or None,
                 paramstyle="qmark",
                 on_start_query_execution=on_start,
+                **self._reuse(),
             )
             rows: list[tuple[Any, ...]] = []
             # A page (GetQueryResults call) at a time, so a request that gave up reads no more.
@@ -193,6 +197,15 @@ class AthenaRunner:
         finally:
             cursor.close()
             _on_worker.flight = None
+
+    def _reuse(self) -> dict[str, Any]:
+        """Athena's result reuse, bounded by the marker's age; none in its first minute."""
+        if self.marker is None:
+            return {}
+        minutes = reuse_minutes(self.marker, self._reuse_minutes)
+        if minutes is None:
+            return {"result_reuse_enable": False}
+        return {"result_reuse_enable": True, "result_reuse_minutes": minutes}
 
     def _stop(self, query_id: str) -> None:
         try:

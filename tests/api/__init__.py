@@ -1,0 +1,1 @@
+"""The API's tests: routes, stores and settings over a reference lake."""
