@@ -58,9 +58,9 @@ class RefreshMarker:
 
     @cached_property
     def _s3(self) -> Any:
-        import boto3
+        import botocore.session  # the API declares botocore; boto3 would add nothing here
 
-        return boto3.session.Session().client("s3")
+        return botocore.session.get_session().create_client("s3")
 
     def current(self) -> MarkerState | None:
         """The marker as last seen, looked at again when `check_seconds` have passed."""
