@@ -93,7 +93,7 @@ def import_profile(code: str, env: dict[str, str]) -> tuple[float, dict[str, int
 
 
 def bundle_sizes() -> dict[str, Any]:
-    from sma_infra.api_stack import RUNTIME
+    from sma_infra.api_function import RUNTIME
     from sma_infra.lambda_bundle import install_bundle
 
     version = RUNTIME.name.removeprefix("python")

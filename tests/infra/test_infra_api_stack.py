@@ -7,7 +7,7 @@ from typing import Any
 
 from sma_api.config import Settings as ApiSettings
 from sma_api.store.athena import STOP_TIMEOUT_SECONDS
-from sma_infra.api_stack import PLAIN_ROUTES, QUERY_ROUTE, QUERY_ROUTES, STATIC_ROUTE
+from sma_infra.http_api import PLAIN_ROUTES, QUERY_ROUTE, QUERY_ROUTES, STATIC_ROUTE
 from tests.infra.infra_templates import Synthesised, only, resources
 
 API = "SmaApiStack"
@@ -171,7 +171,7 @@ def test_routes_are_exactly_the_paths_the_app_serves(tmp_path: Any) -> None:
     query_paths = {p for p in QUERY_ROUTES if "{" not in p}
     assert query_paths <= served, "a query route serves nothing: drop it from QUERY_ROUTES"
     assert served - ticker_paths - {static} - query_paths == set(PLAIN_ROUTES), (
-        "route each path the app serves in infra/src/sma_infra/api_stack.py: an exact path in "
+        "route each path the app serves in infra/src/sma_infra/http_api.py: an exact path in "
         "PLAIN_ROUTES; a path with parameters or a mounted folder needs a {proxy+} route with "
         "its own throttle"
     )

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from sma_infra import api_stack
-from sma_infra.api_stack import ARCHITECTURE, RUNTIME, UNBUNDLED_PARAMETER, UNBUNDLED_RULE
+from sma_infra import api_function
+from sma_infra.api_function import ARCHITECTURE, RUNTIME, UNBUNDLED_PARAMETER, UNBUNDLED_RULE
 from sma_infra.app import SKIP_BUNDLING_SWITCH, main
 from sma_infra.lambda_bundle import (
     BUNDLE_INPUTS,
@@ -266,7 +266,9 @@ def test_a_change_in_libs_sma_changes_the_lambda_code_in_the_template(
     monkeypatch: pytest.MonkeyPatch,
     default_app: Synthesised,
 ) -> None:
-    monkeypatch.setattr(api_stack, "BundleRecipe", functools.partial(BundleRecipe, root=checkout))
+    monkeypatch.setattr(
+        api_function, "BundleRecipe", functools.partial(BundleRecipe, root=checkout)
+    )
 
     def s3_key() -> str:
         app = synthesise_api(BASE_CONTEXT, tmp_path_factory.mktemp("cdk-key"), skip_bundling=True)
@@ -294,7 +296,7 @@ def test_a_template_without_the_bundle_cannot_be_deployed(default_app: Synthesis
     assert parameter["Default"] in parameter["AllowedValues"]
     assert "without the Lambda bundle" in assertion["AssertDescription"]
     # The unbuilt folder is staged, and uploaded if at all, under a key no bundle can have.
-    assert lambda_asset(default_app)["source"]["path"] == str(api_stack.API_SERVICE)
+    assert lambda_asset(default_app)["source"]["path"] == str(api_function.API_SERVICE)
     recipe = BundleRecipe(PYTHON)
     assert recipe.fingerprint(bundled=False) != recipe.fingerprint()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from sma_infra.api_stack import QUERY_ROUTE
+from sma_infra.http_api import QUERY_ROUTE
 from sma_infra.paths import REPO_ROOT
 from tests.infra.infra_templates import API, GLUE, Synthesised, only, resources
 
