@@ -128,9 +128,11 @@ def run_demo(config: DemoConfig) -> int:
         say(f"   API ready after {time.monotonic() - began:.0f} s - paste these:")
         for line in ready_text(f"localhost:{config.api_port}", lake_shown, first_ticker):
             say(line)
-        status, body = get_json(f"{base_url}/tickers/{first_ticker}/sma")
-        say(f"\n   GET /tickers/{first_ticker}/sma -> {status}")
-        say("   " + json.dumps(body))
+        # The lake's newest hour, then the same SMAs straight from the source table.
+        for query in ("", "?source=live"):
+            status, body = get_json(f"{base_url}/tickers/{first_ticker}/sma{query}")
+            say(f"\n   GET /tickers/{first_ticker}/sma{query} -> {status}")
+            say("   " + json.dumps(body))
 
         say(heading(5, "Ad-hoc SQL: sma-sql over the same lake"))
         say(f'   $ uv run sma-sql --lake {lake_shown} "{SUMMARY_QUERY}"')
