@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ class RunSummary:
     rejected_locations: list[str] = field(default_factory=list)
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
+    spark_jobs: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PHASES, 0))
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -55,20 +57,45 @@ class RunSummary:
             "ask_price_nulled": self.ask_price_nulled,
             "partitions_registered": self.partitions_registered,
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
+            "spark_jobs": dict(self.spark_jobs),
         }
 
 
 class _Clock:
-    """Adds the seconds spent in each phase to a summary."""
+    """Adds the seconds spent, and the Spark jobs started, in each phase to a summary."""
 
-    def __init__(self, summary: RunSummary) -> None:
+    def __init__(self, summary: RunSummary, jobs: _JobCounter | None = None) -> None:
         self.summary = summary
+        self.jobs = jobs
         self.mark = time.perf_counter()
 
     def lap(self, phase: str) -> None:
         now = time.perf_counter()
         self.summary.phases[phase] += now - self.mark
         self.mark = now
+        if self.jobs is not None:
+            self.summary.spark_jobs[phase] += self.jobs.new()
+
+
+class _JobCounter:
+    """Counts the Spark jobs of this run, tagged by a job group of its own."""
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.context = spark.sparkContext
+        self.group = f"sma-etl-{uuid.uuid4()}"
+        self.context.setJobGroup(self.group, "sma-etl run")
+        self.seen: set[int] = set()
+
+    def new(self) -> int:
+        """Jobs started since the last call (the tracker forgets old jobs; the set does not)."""
+        ids = set(self.context.statusTracker().getJobIdsForGroup(self.group))
+        fresh = ids - self.seen
+        self.seen |= ids
+        return len(fresh)
+
+    def close(self) -> None:
+        self.context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+        self.context.setLocalProperty("spark.job.description", None)  # type: ignore[arg-type]
 
 
 def source_config(settings: Settings) -> SourceConfig:
@@ -92,25 +119,25 @@ def run_window(
     tickers: tuple[str, ...],
     window: Window,
     summary: RunSummary,
+    *,
+    clock: _Clock,
 ) -> None:
     """Process one window (a chunk of the run's) and add what it did to `summary`."""
-    clock = _Clock(summary)
-    raw = read_ticks(
-        spark,
-        source_config(settings),
-        tickers,
-        first_key=window.start_key(),
-        last_key=window.last_key(),
-    )
-    result = transform(raw, *_micros(window))
-    with result.cached():
-        ticks = result.count_ticks()  # the first action: reads the source
+    from pyspark import StorageLevel
+
+    raw, in_driver = read_ticks(spark, source_config(settings), tickers, window)
+    if not in_driver:
+        # Read by Spark tasks: kept, so the table is read once however many jobs follow.
+        raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
+        raw.count()
+    clock.lap("read")
+    try:
+        result = transform(raw, *_micros(window))
+        ticks = result.count_ticks()
         summary.items_read += ticks.items_read
         summary.lookback_items += ticks.lookback_items
         summary.rows_rejected.update(ticks.rejected)
         summary.ask_price_nulled += ticks.ask_price_nulled
-        clock.lap("read")
-
         per_partition = result.count_rows()
         partitions = [Partition(*key) for key in per_partition]
         rows_written = sum(per_partition.values())
@@ -120,12 +147,15 @@ def run_window(
         clock.lap("compute")
 
         if partitions:
-            write_partitions(result.rows, settings.output)
+            write_partitions(result.rows, settings.output, clustered=True)
         if ticks.rejected and settings.write_rejected:
             name = f"{iso(window.start)}_{iso(window.end)}"
             summary.rejected_locations.append(
                 write_rejected(result.rejected, settings.output, name)
             )
+    finally:
+        if not in_driver:
+            raw.unpersist()
     clock.lap("write")
 
     if settings.catalog is not None and partitions:
@@ -154,23 +184,28 @@ def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
 
         spark = build_session(app_name="sma-etl")
     clock.lap("session")
-    tickers = resolve_tickers(settings)
-    summary.tickers = len(tickers)
-    clock.lap("read")
+    jobs = _JobCounter(spark)
+    clock.jobs = jobs
+    try:
+        tickers = resolve_tickers(settings)
+        summary.tickers = len(tickers)
+        clock.lap("read")
 
-    chunks = list(settings.window.chunks(settings.chunk_hours))
-    for number, chunk in enumerate(chunks, start=1):
-        before = (summary.rows_written, len(summary.partitions))
-        run_window(spark, settings, tickers, chunk, summary)
-        log.info(
-            "chunk %d/%d %s..%s: %d rows, %d partitions written (%.1f s so far)",
-            number,
-            len(chunks),
-            iso(chunk.start),
-            iso(chunk.end),
-            summary.rows_written - before[0],
-            len(summary.partitions) - before[1],
-            time.perf_counter() - began,
-        )
+        chunks = list(settings.window.chunks(settings.chunk_hours))
+        for number, chunk in enumerate(chunks, start=1):
+            before = (summary.rows_written, len(summary.partitions))
+            run_window(spark, settings, tickers, chunk, summary, clock=clock)
+            log.info(
+                "chunk %d/%d %s..%s: %d rows, %d partitions written (%.1f s so far)",
+                number,
+                len(chunks),
+                iso(chunk.start),
+                iso(chunk.end),
+                summary.rows_written - before[0],
+                len(summary.partitions) - before[1],
+                time.perf_counter() - began,
+            )
+    finally:
+        jobs.close()
     summary.seconds = time.perf_counter() - began
     return summary
