@@ -98,13 +98,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from pyspark.sql import SparkSession
 
-    from sma_etl.run import run
+    from sma_etl.run import is_short, run
     from sma_etl.spark import build_session
 
     began = time.perf_counter()
     # A session that was already running (a notebook, a test) is borrowed, not stopped.
     borrowed = SparkSession.getActiveSession() is not None
-    spark = build_session("sma-etl", shuffle_partitions=args.shuffle_partitions, master=args.master)
+    spark = build_session(
+        "sma-etl",
+        shuffle_partitions=args.shuffle_partitions,
+        master=args.master,
+        short=is_short(settings),
+    )
     session_seconds = time.perf_counter() - began
     try:
         summary = run(settings, spark)

@@ -20,3 +20,8 @@ SPELLING: Final = r"^[A-Za-z0-9]+(?:[/\-_][A-Za-z0-9]+)*\z"  # sma.tickers._SPEL
 DECIMAL: Final = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\z"  # sma.ticks
 # A decimal whose exponent (if any) has at most 4 digits: Decimal() reads every such text.
 SHORT_DECIMAL: Final = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?\z"
+
+
+def sql_string(text: str) -> str:
+    """`text` as a Spark SQL string literal (backslashes and quotes escaped)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"

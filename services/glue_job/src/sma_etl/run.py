@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sma_etl.catalog import glue_client, register_partitions
 from sma_etl.settings import Settings
 from sma_etl.sink import Partition, lake_uri, write_partitions, write_rejected
-from sma_etl.source import SourceConfig, discover_tickers, read_ticks
+from sma_etl.source import DRIVER_READ_TICKER_HOURS, SourceConfig, discover_tickers, read_ticks
 from sma_etl.transform import transform
 from sma_etl.window import Window, iso
 
@@ -164,6 +164,16 @@ def run_window(
             client, settings.catalog, lake_uri(settings.output), partitions
         )
     clock.lap("catalog")
+
+
+def is_short(settings: Settings) -> bool:
+    """Whether the run is one window small enough to read in the driver (the scheduled run)."""
+    window = settings.window
+    return (
+        not settings.discover_tickers
+        and window.hours <= settings.chunk_hours
+        and len(settings.tickers) * window.hours <= DRIVER_READ_TICKER_HOURS
+    )
 
 
 def resolve_tickers(settings: Settings) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ lags for the blocks and 9 for the windows instead of 200 additions per tick. Eve
 positive numbers in a fixed order, so a tick's SMAs depend only on its own 100 bids (identical
 however the work is cut) and stay within 20 units in the last place of the exact mean, far
 inside 1e-12 of ``sma.reference.rolling_sma``. A lag past the start of a ticker's history is
-null, so an SMA is null below n ticks.
+null, so an SMA is null below n ticks. Expressions are SQL text: one call to the JVM each.
 """
 
 from __future__ import annotations
@@ -22,56 +22,58 @@ from sma.windows import WINDOWS, sma_column
 from sma_etl.judge import MICROS
 from sma_etl.segments import SegmentPlan
 from sma_etl.source import RAW_COLUMNS
-from sma_etl.tally import hour_of
+from sma_etl.tally import MICROS_PER_HOUR, floor_div_sql
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import DataFrame
 
-SEGMENT: Final = "segment"
-CONTEXT: Final = "context"
-PARTITION: Final = "partition"
-
-
-def _case(pairs: Sequence[tuple[Column, Column]], otherwise: Column | None = None) -> Column:
-    from pyspark.sql import functions as sf
-
-    first, *rest = pairs
-    column = sf.when(*first)
-    for condition, value in rest:
-        column = column.when(condition, value)
-    return column if otherwise is None else column.otherwise(otherwise)
+SEGMENT: Final = "seg"
+CONTEXT: Final = "is_context"
+PARTITION: Final = "part_key"
 
 
-def segment_columns(plan: SegmentPlan) -> tuple[Column, Column, Column]:
-    """(segment id, id of the segment it is context for or null, partition key) of a tick."""
-    from pyspark.sql import functions as sf
+def _case(branches: Sequence[tuple[str, str]], otherwise: str = "NULL") -> str:
+    whens = " ".join(f"WHEN {condition} THEN {value}" for condition, value in branches)
+    return f"CASE {whens} ELSE {otherwise} END" if branches else otherwise
 
-    ticker, hour = sf.col("ticker"), hour_of(sf.col(MICROS))
+
+def segment_sql(plan: SegmentPlan) -> tuple[str, str, str]:
+    """SQL of (segment id, id of the segment it is context for or null, partition key)."""
+    hour = "_hour"
     ids = {(s.ticker, s.first_hour): i for i, s in enumerate(plan.segments)}
-    own: list[tuple[Column, Column]] = []
-    feeds: list[tuple[Column, Column]] = []
-    for name in plan.tickers:
+    own: list[tuple[str, str]] = []
+    feeds: list[tuple[str, str]] = []
+    for name in plan.tickers:  # normalised tickers: letters and digits only
         mine = plan.of_ticker(name)
         # Latest segment first: the first whose first hour the tick is not before.
-        branches = [(hour >= s.first_hour, sf.lit(ids[(name, s.first_hour)])) for s in mine[:0:-1]]
-        first = sf.lit(ids[(name, mine[0].first_hour)])
-        own.append((ticker == name, _case(branches, first) if branches else first))
+        later = [(f"{hour} >= {s.first_hour}", str(ids[(name, s.first_hour)])) for s in mine[:0:-1]]
+        own.append((f"ticker = '{name}'", _case(later, str(ids[(name, mine[0].first_hour)]))))
         for before, after in itertools.pairwise(mine):
             assert after.context_hour is not None
             assert after.context_hour >= before.first_hour  # context lies in one segment
-            inside = (hour >= after.context_hour) & (hour < after.first_hour)
-            feeds.append(((ticker == name) & inside, sf.lit(ids[(name, after.first_hour)])))
-    segment = _case(own)
-    context = _case(feeds) if feeds else sf.lit(None).cast("int")
+            inside = f"{hour} >= {after.context_hour} AND {hour} < {after.first_hour}"
+            feeds.append((f"ticker = '{name}' AND {inside}", str(ids[(name, after.first_hour)])))
     keys = plan.partition_keys
-    by_segment = [
-        (sf.col(SEGMENT) == i, sf.lit(keys[s.partition])) for i, s in enumerate(plan.segments)
-    ]
-    return segment, context, _case(by_segment) if len(by_segment) > 1 else sf.lit(keys[0])
+    by_segment = [(f"{SEGMENT} = {i}", str(keys[s.partition])) for i, s in enumerate(plan.segments)]
+    return _case(own), f"CAST({_case(feeds)} AS INT)", _case(by_segment, str(keys[0]))
 
 
 def block_size(windows: Sequence[int]) -> int:
     return reduce(math.gcd, windows)
+
+
+def window_sums(windows: Sequence[int], over: str) -> tuple[list[str], dict[int, str]]:
+    """(lag columns of the block sums, SQL of each window's sum over them)."""
+    g = block_size(windows)
+    lags = [f"lag(_block, {k}) OVER ({over}) AS _l{k}" for k in range(g, max(windows), g)]
+    sums: dict[int, str] = {}
+    total, done = "", 0
+    for n in sorted(windows):
+        parts = ["_block" if k == 0 else f"_l{k}" for k in range(done, n, g)]
+        total = " + ".join(([total] if total else []) + parts)
+        done = n
+        sums[n] = f"({total})"
+    return lags, sums
 
 
 def compute_smas(
@@ -81,53 +83,39 @@ def compute_smas(
 
     With `dedupe`, ticks of one (ticker, time) keep the first by raw text (their raw columns
     must be there); without, every (ticker, time) must be one tick. The result stays
-    partitioned by segment (column `partition`), so each lake partition sits in one task.
+    partitioned by segment (column `part_key`), so each lake partition sits in one task.
     """
-    from pyspark.sql import Window
-    from pyspark.sql import functions as sf
-
-    segment, context, key = segment_columns(plan)
-    copies = sf.array_compact(
-        sf.array(
-            sf.struct(segment.alias(SEGMENT), sf.lit(False).alias(CONTEXT)),
-            sf.when(
-                context.isNotNull(), sf.struct(context.alias(SEGMENT), sf.lit(True).alias(CONTEXT))
-            ),
-        )
-    )
+    segment, context, key = segment_sql(plan)
     kept = [c for c in ticks.columns if c not in RAW_COLUMNS or dedupe]
+    copies = (
+        f"explode(array_compact(array(named_struct('{SEGMENT}', _own, '{CONTEXT}', false),"
+        f" CASE WHEN _feeds IS NOT NULL THEN named_struct('{SEGMENT}', _feeds, '{CONTEXT}', true)"
+        " END))) AS _copy"
+    )
     spread = (
-        ticks.select(*kept, sf.explode(copies).alias("_copy"))
-        .select(*kept, "_copy.*")
-        .withColumn(PARTITION, key)
+        ticks.selectExpr(*kept, f"{floor_div_sql(MICROS, MICROS_PER_HOUR)} AS _hour")
+        .selectExpr(*kept, f"{segment} AS _own", f"{context} AS _feeds")
+        .selectExpr(*kept, copies)
+        .selectExpr(*kept, f"_copy.{SEGMENT} AS {SEGMENT}", f"_copy.{CONTEXT} AS {CONTEXT}")
+        .selectExpr("*", f"{key} AS {PARTITION}")
         .repartition(plan.partitions, PARTITION)
     )
-    by_time = Window.partitionBy(PARTITION, SEGMENT).orderBy(MICROS)
+    over = f"PARTITION BY {PARTITION}, {SEGMENT} ORDER BY {MICROS}"
     if dedupe:
-        first = Window.partitionBy(PARTITION, SEGMENT).orderBy(
-            MICROS, *(sf.col(c).asc_nulls_first() for c in RAW_COLUMNS)
-        )
-        previous = sf.lag(MICROS, 1).over(first)
+        by_text = ", ".join(f"{c} ASC NULLS FIRST" for c in RAW_COLUMNS)
+        first = f"PARTITION BY {PARTITION}, {SEGMENT} ORDER BY {MICROS}, {by_text}"
         spread = (
-            spread.withColumn("_previous", previous)
-            .where(sf.col("_previous").isNull() | (sf.col("_previous") != sf.col(MICROS)))
+            spread.selectExpr("*", f"lag({MICROS}, 1) OVER ({first}) AS _previous")
+            .where(f"_previous IS NULL OR _previous != {MICROS}")
             .drop("_previous", *RAW_COLUMNS)
         )
     g = block_size(windows)
-    bid = sf.col("bid_price")
-    block = reduce(lambda total, k: total + sf.lag(bid, k).over(by_time), range(1, g), bid)
-    blocks = spread.withColumn("_block", block)
-    lagged = {0: sf.col("_block")} | {
-        k: sf.lag("_block", k).over(by_time) for k in range(g, max(windows), g)
-    }
-    sums: dict[int, Column] = {}
-    total: Column | None = None
-    done = 0
-    for n in sorted(windows):
-        for k in range(done, n, g):
-            total = lagged[k] if total is None else total + lagged[k]
-        done = n
-        assert total is not None
-        sums[n] = total
-    smas = {sma_column(n): sums[n] / n for n in windows}
-    return blocks.withColumns(smas).where(~sf.col(CONTEXT)).drop("_block", CONTEXT)
+    block = " + ".join(["bid_price"] + [f"lag(bid_price, {k}) OVER ({over})" for k in range(1, g)])
+    lags, sums = window_sums(windows, over)
+    columns = [c for c in spread.columns if c != CONTEXT]
+    return (
+        spread.selectExpr("*", f"{block} AS _block")
+        .selectExpr("*", *lags)
+        .where(f"NOT {CONTEXT}")
+        .selectExpr(*columns, *(f"{sums[n]} / {n} AS {sma_column(n)}" for n in windows))
+    )

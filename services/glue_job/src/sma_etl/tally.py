@@ -84,6 +84,11 @@ def floor_div(value: Column, unit: int) -> Column:
     return sf.call_function("div", value - sf.pmod(value, sf.lit(unit)), sf.lit(unit))
 
 
+def floor_div_sql(value: str, unit: int) -> str:
+    """``floor_div`` in SQL text."""
+    return f"(({value}) - pmod({value}, {unit})) div {unit}"
+
+
 def hour_of(micros: Column) -> Column:
     """The UTC hour (since the epoch) of microseconds since the epoch."""
     return floor_div(micros, MICROS_PER_HOUR)
@@ -93,19 +98,19 @@ def tally_frame(judged: DataFrame) -> DataFrame:
     """The aggregate behind ``Tally``: a few rows per (ticker, hour), reason or zoned time."""
     from pyspark.sql import functions as sf
 
-    clean = sf.col(REASON).isNull()
+    clean = f"{REASON} IS NULL"
     return judged.groupBy(
         sf.col(LOOKBACK_COLUMN),
         sf.col(REASON),
         sf.col("ticker"),
-        hour_of(sf.col(MICROS)).alias("hour"),
-        sf.when(clean, sf.col(RAW_COLUMNS[0])).alias("raw_ticker"),
+        sf.expr(f"{floor_div_sql(MICROS, MICROS_PER_HOUR)} AS hour"),
+        sf.expr(f"CASE WHEN {clean} THEN {RAW_COLUMNS[0]} END AS raw_ticker"),
         sf.col(PLAIN_KEY),
         sf.col(ZONE_KEY),
         sf.col(LOCAL_SECONDS),
     ).agg(
-        sf.count(sf.lit(1)).alias("n"),
-        sf.count_if(clean & sf.col("ask_price").isNull()).alias("no_ask"),
+        sf.expr("count(1) AS n"),
+        sf.expr(f"count_if({clean} AND ask_price IS NULL) AS no_ask"),
     )
 
 

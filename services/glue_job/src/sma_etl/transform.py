@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Final
 from sma.schema import ALL_COLUMNS
 from sma.windows import WINDOWS
 from sma_etl.columns import lake_schema, spark_type
-from sma_etl.judge import MICROS, REASON, judge, zone_times_frame
+from sma_etl.judge import GENERAL, MICROS, REASON, judge, producer_spelt, zone_times_frame
+from sma_etl.judge_general import judge_general
 from sma_etl.segments import SegmentPlan, plan_segments
 from sma_etl.smas import compute_smas
 from sma_etl.source import LOOKBACK_COLUMN, RAW_COLUMNS
@@ -24,14 +25,13 @@ from sma_etl.tally import (
     Tally,
     TickCounts,
     distinct_rows,
-    floor_div,
-    hour_of,
+    floor_div_sql,
     tally,
     tally_frame,
 )
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import DataFrame
 
 MICROS_PER_DAY: Final = 24 * MICROS_PER_HOUR
 
@@ -43,35 +43,27 @@ def rejected_ticks(judged: DataFrame) -> DataFrame:
 
     Malformed history from the lookback read belongs to an earlier window and was counted there.
     """
-    from pyspark.sql import functions as sf
-
-    return judged.where(sf.col(REASON).isNotNull() & ~sf.col(LOOKBACK_COLUMN)).select(
+    return judged.where(f"{REASON} IS NOT NULL AND NOT {LOOKBACK_COLUMN}").select(
         *RAW_COLUMNS, REASON
     )
 
 
 def clean_ticks(judged: DataFrame, *, with_raw: bool) -> DataFrame:
     """The ticks that passed the rule, history and window alike, in the columns SMAs need."""
-    from pyspark.sql import functions as sf
-
     columns = ["ticker", MICROS, "bid_price", "ask_price", *(RAW_COLUMNS if with_raw else ())]
-    return judged.where(sf.col(REASON).isNull()).select(*columns)
+    return judged.where(f"{REASON} IS NULL").select(*columns)
 
 
 def lake_rows(ticks: DataFrame, start_micros: int, end_micros: int) -> DataFrame:
     """Ticks with SMAs of the window in the lake's columns and types (``sma.schema``)."""
-    from pyspark.sql import functions as sf
-
-    micros = sf.col(MICROS)
-    values: dict[str, Column] = {
-        "last_refreshed": sf.timestamp_micros(micros),
-        "date": sf.date_from_unix_date(floor_div(micros, MICROS_PER_DAY)),
-        "hour": sf.lpad(sf.pmod(hour_of(micros), sf.lit(24)).cast("string"), 2, "0"),
+    values = {
+        "last_refreshed": f"timestamp_micros({MICROS})",
+        "date": f"date_from_unix_date({floor_div_sql(MICROS, MICROS_PER_DAY)})",
+        "hour": f"lpad(CAST(pmod({floor_div_sql(MICROS, MICROS_PER_HOUR)}, 24) AS STRING), 2, '0')",
     }
-    inside = (micros >= start_micros) & (micros < end_micros)
-    return ticks.where(inside).select(
+    return ticks.where(f"{MICROS} >= {start_micros} AND {MICROS} < {end_micros}").selectExpr(
         *(
-            values.get(c.name, sf.col(c.name)).cast(spark_type(c.type)).alias(c.name)
+            f"CAST({values.get(c.name, c.name)} AS {spark_type(c.type).simpleString()}) AS {c.name}"
             for c in ALL_COLUMNS
         )
     )
@@ -109,18 +101,23 @@ def transform(
     """Raw ticks (history and window) to the window's lake rows and rejected ticks.
 
     The window is ``[start_micros, end_micros)`` in UTC microseconds, on whole hours. Runs one
-    Spark job (the tally), two more only when ticks are written in other zones than UTC or one
-    tick may be spelt twice; the lake rows are left to the writer. Raw ticks are items of a
-    table keyed by (ticker, last_refreshed): no two share both texts.
+    Spark job (the tally of ticks in the producer's spellings), one more for ticks in other
+    spellings and one when a tick may be spelt twice; the lake rows are left to the writer.
+    Raw ticks are items of a table keyed by (ticker, last_refreshed): no two share both texts.
     """
     from pyspark.sql import functions as sf
 
     spark = raw.sparkSession
     start_hour, end_hour = start_micros // MICROS_PER_HOUR, end_micros // MICROS_PER_HOUR
-    judged = judge(raw)
-    counted = tally(tally_frame(judged).collect(), start_hour, end_hour)
-    if counted.zone_table:
-        judged = judge(raw, zone_times_frame(spark, counted.zone_table))
+    groups = tally_frame(judge(raw, general=False)).collect()
+    general = any(g[REASON] == GENERAL for g in groups)
+    if general:
+        # Some ticks are not in the producer's spellings: judge those by the whole rule.
+        groups = [g for g in groups if g[REASON] != GENERAL]
+        groups += tally_frame(judge_general(raw.where(~producer_spelt()))).collect()
+    counted = tally(groups, start_hour, end_hour)
+    zones = zone_times_frame(spark, counted.zone_table) if counted.zone_table else None
+    judged = judge(raw, zones, general=general)
     may_repeat = bool(counted.repeat_hours)
     clean = clean_ticks(judged, with_raw=may_repeat)
     if may_repeat:
