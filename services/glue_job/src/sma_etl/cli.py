@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from sma.errors import SettingsError
 from sma_etl.settings import DEFAULT_TABLE, load_settings
@@ -104,18 +105,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     began = time.perf_counter()
     # A session that was already running (a notebook, a test) is borrowed, not stopped.
     borrowed = SparkSession.getActiveSession() is not None
-    spark = build_session(
-        "sma-etl",
-        shuffle_partitions=args.shuffle_partitions,
-        master=args.master,
-        short=is_short(settings),
-    )
-    session_seconds = time.perf_counter() - began
-    try:
-        summary = run(settings, spark)
-    finally:
-        if not borrowed:
-            spark.stop()
+    # The JVM starts while the driver reads a small window from DynamoDB.
+    with ThreadPoolExecutor(max_workers=1) as starter:
+        spark = starter.submit(
+            build_session,
+            "sma-etl",
+            shuffle_partitions=args.shuffle_partitions,
+            master=args.master,
+            short=is_short(settings),
+        )
+        session_seconds = time.perf_counter() - began
+        try:
+            summary = run(settings, spark)
+        finally:
+            if not borrowed and spark.exception() is None:
+                spark.result().stop()
     summary.phases["session"] += session_seconds
     summary.seconds += session_seconds
     print(json.dumps(summary.as_json(), separators=(",", ":")))

@@ -6,13 +6,22 @@ import logging
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sma_etl.catalog import glue_client, register_partitions
 from sma_etl.settings import Settings
 from sma_etl.sink import Partition, lake_uri, write_partitions, write_rejected
-from sma_etl.source import DRIVER_READ_TICKER_HOURS, SourceConfig, discover_tickers, read_ticks
+from sma_etl.source import (
+    DRIVER_READ_TICKER_HOURS,
+    SourceConfig,
+    discover_tickers,
+    fetch_ticks,
+    raw_schema,
+    read_ticks,
+    reads_in_driver,
+)
 from sma_etl.transform import transform
 from sma_etl.window import Window, iso
 
@@ -113,8 +122,28 @@ def _micros(window: Window) -> tuple[int, int]:
     return int(window.start.timestamp()) * 1_000_000, int(window.end.timestamp()) * 1_000_000
 
 
+class _Session:
+    """The run's Spark session, which may still be starting while the driver reads DynamoDB."""
+
+    def __init__(self, spark: SparkSession | Future[SparkSession], clock: _Clock) -> None:
+        self._pending = spark if isinstance(spark, Future) else None
+        self._spark = None if isinstance(spark, Future) else spark
+        self.clock = clock
+
+    def get(self, phase: str) -> SparkSession:
+        """The session; time spent waiting for it counts as `session`, the rest as `phase`."""
+        if self._spark is None:
+            assert self._pending is not None
+            self.clock.lap(phase)
+            self._spark = self._pending.result()
+            self.clock.lap("session")
+        if self.clock.jobs is None:
+            self.clock.jobs = _JobCounter(self._spark)
+        return self._spark
+
+
 def run_window(
-    spark: SparkSession,
+    session: _Session,
     settings: Settings,
     tickers: tuple[str, ...],
     window: Window,
@@ -125,8 +154,15 @@ def run_window(
     """Process one window (a chunk of the run's) and add what it did to `summary`."""
     from pyspark import StorageLevel
 
-    raw, in_driver = read_ticks(spark, source_config(settings), tickers, window)
-    if not in_driver:
+    config = source_config(settings)
+    in_driver = reads_in_driver(tickers, window)
+    if in_driver:
+        rows = fetch_ticks(config, tickers, window)
+        spark = session.get("read")
+        raw = spark.createDataFrame(rows, raw_schema())
+    else:
+        spark = session.get("read")
+        raw, _ = read_ticks(spark, config, tickers, window, in_driver=False)
         # Read by Spark tasks: kept, so the table is read once however many jobs follow.
         raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
         raw.count()
@@ -184,8 +220,12 @@ def resolve_tickers(settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tickers))
 
 
-def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
-    """Run the job over `settings.window`, in chunks of `settings.chunk_hours` hours."""
+def run(settings: Settings, spark: SparkSession | Future[SparkSession] | None = None) -> RunSummary:
+    """Run the job over `settings.window`, in chunks of `settings.chunk_hours` hours.
+
+    `spark` may be a session still starting (a future): a window read in the driver is read
+    meanwhile.
+    """
     began = time.perf_counter()
     summary = RunSummary(window=settings.window)
     clock = _Clock(summary)
@@ -194,8 +234,7 @@ def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
 
         spark = build_session(app_name="sma-etl")
     clock.lap("session")
-    jobs = _JobCounter(spark)
-    clock.jobs = jobs
+    session = _Session(spark, clock)
     try:
         tickers = resolve_tickers(settings)
         summary.tickers = len(tickers)
@@ -204,7 +243,7 @@ def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
         chunks = list(settings.window.chunks(settings.chunk_hours))
         for number, chunk in enumerate(chunks, start=1):
             before = (summary.rows_written, len(summary.partitions))
-            run_window(spark, settings, tickers, chunk, summary, clock=clock)
+            run_window(session, settings, tickers, chunk, summary, clock=clock)
             log.info(
                 "chunk %d/%d %s..%s: %d rows, %d partitions written (%.1f s so far)",
                 number,
@@ -216,6 +255,7 @@ def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
                 time.perf_counter() - began,
             )
     finally:
-        jobs.close()
+        if clock.jobs is not None:
+            clock.jobs.close()
     summary.seconds = time.perf_counter() - began
     return summary

@@ -216,6 +216,22 @@ def _run_tasks(config: SourceConfig, tasks: Iterable[ReadTask]) -> Iterator[RawR
         yield from run_task(client, config.table, task)
 
 
+def reads_in_driver(tickers: Iterable[str], window: Window) -> bool:
+    """Whether a window is small enough to read in the driver (``DRIVER_READ_TICKER_HOURS``)."""
+    return len(set(tickers)) * window.hours <= DRIVER_READ_TICKER_HOURS
+
+
+def fetch_ticks(
+    config: SourceConfig, tickers: Iterable[str], window: Window, lookback: int = LOOKBACK_TICKS
+) -> list[RawRow]:
+    """Raw ticks of `tickers` in `window` plus their lookback, read here, one thread per ticker."""
+    tasks = read_tasks(tickers, window, 1, lookback)
+    client = dynamodb_client(config)
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(tasks)))) as pool:
+        parts = pool.map(lambda task: list(run_task(client, config.table, task)), tasks)
+        return [row for part in parts for row in part]
+
+
 def read_ticks(
     spark: SparkSession,
     config: SourceConfig,
@@ -227,21 +243,18 @@ def read_ticks(
 ) -> tuple[DataFrame, bool]:
     """Raw ticks of `tickers` in `window` plus their lookback, and whether the driver read them.
 
-    A window of at most ``DRIVER_READ_TICKER_HOURS`` ticker-hours is read in the driver, one
-    thread per ticker: no Spark task, no Python worker. A larger one is read by Spark tasks,
+    A window of at most ``DRIVER_READ_TICKER_HOURS`` ticker-hours is read in the driver
+    (``fetch_ticks``): no Spark task, no Python worker. A larger one is read by Spark tasks,
     one per (ticker, slice of the window), so even one ticker's backfill reads in parallel;
     that frame reads the table again on every action unless the caller persists it.
     """
     names = sorted(set(tickers))
     if in_driver is None:
-        in_driver = len(names) * window.hours <= DRIVER_READ_TICKER_HOURS
+        in_driver = reads_in_driver(names, window)
     if in_driver:
-        tasks = read_tasks(names, window, 1, lookback)
-        client = dynamodb_client(config)
-        with ThreadPoolExecutor(max_workers=max(1, min(8, len(tasks)))) as pool:
-            parts = pool.map(lambda task: list(run_task(client, config.table, task)), tasks)
-            rows = [row for part in parts for row in part]
-        return spark.createDataFrame(rows, raw_schema()), True
+        return spark.createDataFrame(
+            fetch_ticks(config, names, window, lookback), raw_schema()
+        ), True
     cores = spark.sparkContext.defaultParallelism
     tasks = read_tasks(names, window, -(-2 * cores // max(1, len(names))), lookback)
     if not tasks:
