@@ -1,4 +1,4 @@
-"""Reading ticks from the DynamoDB source table: per-ticker Queries run on the executors.
+"""Reading ticks from the DynamoDB source table: Queries per ticker, in the driver or on executors.
 
 Every number and time stays the text DynamoDB sent (the low-level client's ``{"N": "0.1"}``), so
 nothing is rounded before the tick rule reads it.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, Final
@@ -16,14 +17,20 @@ from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY
 from sma.tickers import InvalidTicker, normalize
 from sma.ticks import CleanTick, clean_tick
 from sma.windows import MAX_WINDOW
+from sma_etl.window import Window
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
 
 log = logging.getLogger(__name__)
 
 # Ticks of history before the window start that the longest SMA needs at the first new tick.
 LOOKBACK_TICKS: Final = MAX_WINDOW - 1
+
+# Windows of up to this many ticker-hours (the scheduled run's 3 x 2, a day of 3 tickers) are
+# read in the driver; Spark tasks would cost more to start than the reading takes.
+DRIVER_READ_TICKER_HOURS: Final = 72
 
 # The raw tick as read: texts as stored, plus whether it came from the lookback Query.
 RAW_COLUMNS: Final[tuple[str, ...]] = (
@@ -160,64 +167,125 @@ def query_lookback(
         request["Limit"] = wanted - clean
 
 
-def _read_tickers(
-    config: SourceConfig, first_key: str, last_key: str, lookback: int, tickers: Iterable[str]
-) -> Iterator[RawRow]:
-    from sma_etl.zones import read_ticker  # widens the keys read for tickers in other zones
+def raw_schema() -> StructType:
+    """The Spark schema of raw ticks: texts as stored, plus the lookback flag."""
+    from pyspark.sql.types import BooleanType, StringType, StructField, StructType
 
-    client = dynamodb_client(config)  # at most once per task, never per ticker or page
-    for ticker in tickers:
-        yield from read_ticker(client, config.table, ticker, first_key, last_key, lookback)
+    return StructType(
+        [StructField(name, StringType(), True) for name in RAW_COLUMNS]
+        + [StructField(LOOKBACK_COLUMN, BooleanType(), False)]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReadTask:
+    """One ticker's keys in ``[first_key, last_key]``, after its lookback when `lookback` > 0.
+
+    `first` and `last` say whether the slice opens or closes the ticker's window: only there
+    are the keys widened for ticks written in another time zone (``zones.read_ticker``).
+    """
+
+    ticker: str
+    first_key: str
+    last_key: str
+    lookback: int
+    first: bool = True
+    last: bool = True
+
+
+def read_tasks(
+    tickers: Iterable[str], window: Window, slices: int, lookback: int
+) -> list[ReadTask]:
+    """Each ticker's window cut into up to `slices` runs of whole hours; history with the first.
+
+    The slices' key ranges follow each other without gap or overlap, so together they read
+    exactly what one Query of the window reads.
+    """
+    hours = window.hours
+    per_slice = -(-hours // max(1, min(slices, hours)))
+    tasks: list[ReadTask] = []
+    parts = list(window.chunks(per_slice))
+    for ticker in sorted(set(tickers)):
+        for index, part in enumerate(parts):
+            tasks.append(
+                ReadTask(
+                    ticker,
+                    part.start_key(),
+                    part.last_key(),
+                    lookback if index == 0 else 0,
+                    first=index == 0,
+                    last=index == len(parts) - 1,
+                )
+            )
+    return tasks
+
+
+def run_task(client: Any, table: str, task: ReadTask) -> Iterator[RawRow]:
+    """One task's rows: its keys and history, widened for tickers in other time zones."""
+    from sma_etl.zones import read_ticker
+
+    yield from read_ticker(
+        client,
+        table,
+        task.ticker,
+        task.first_key,
+        task.last_key,
+        task.lookback,
+        widen_low=task.first,
+        widen_high=task.last,
+    )
+
+
+def _run_tasks(config: SourceConfig, tasks: Iterable[ReadTask]) -> Iterator[RawRow]:
+    client = dynamodb_client(config)  # at most once per Spark task, never per ticker or page
+    for task in tasks:
+        yield from run_task(client, config.table, task)
+
+
+def reads_in_driver(tickers: Iterable[str], window: Window) -> bool:
+    """Whether a window is small enough to read in the driver (``DRIVER_READ_TICKER_HOURS``)."""
+    return len(set(tickers)) * window.hours <= DRIVER_READ_TICKER_HOURS
+
+
+def fetch_ticks(
+    config: SourceConfig, tickers: Iterable[str], window: Window, lookback: int = LOOKBACK_TICKS
+) -> list[RawRow]:
+    """Raw ticks of `tickers` in `window` plus their lookback, read here, one thread per ticker."""
+    tasks = read_tasks(tickers, window, 1, lookback)
+    client = dynamodb_client(config)
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(tasks)))) as pool:
+        parts = pool.map(lambda task: list(run_task(client, config.table, task)), tasks)
+        return [row for part in parts for row in part]
 
 
 def read_ticks(
     spark: SparkSession,
     config: SourceConfig,
     tickers: Iterable[str],
+    window: Window,
     *,
-    first_key: str,
-    last_key: str,
     lookback: int = LOOKBACK_TICKS,
-) -> DataFrame:
-    """Raw ticks of `tickers` in ``[first_key, last_key]`` plus their lookback, read on executors.
+    in_driver: bool | None = None,
+) -> tuple[DataFrame, bool]:
+    """Raw ticks of `tickers` in `window` plus their lookback, and whether the driver read them.
 
-    One Spark task per ticker, so tickers are read in parallel; the result is recomputed (and
-    the table read again) on every action unless the caller persists it.
+    A window of at most ``DRIVER_READ_TICKER_HOURS`` ticker-hours is read in the driver
+    (``fetch_ticks``): no Spark task, no Python worker. A larger one is read by Spark tasks,
+    one per (ticker, slice of the window), so even one ticker's backfill reads in parallel;
+    that frame reads the table again on every action unless the caller persists it.
     """
-    from pyspark.sql.types import BooleanType, StringType, StructField, StructType
-
     names = sorted(set(tickers))
-    schema = StructType(
-        [StructField(name, StringType(), True) for name in RAW_COLUMNS]
-        + [StructField(LOOKBACK_COLUMN, BooleanType(), False)]
+    if in_driver is None:
+        in_driver = reads_in_driver(names, window)
+    if in_driver:
+        return spark.createDataFrame(
+            fetch_ticks(config, names, window, lookback), raw_schema()
+        ), True
+    cores = spark.sparkContext.defaultParallelism
+    tasks = read_tasks(names, window, -(-2 * cores // max(1, len(names))), lookback)
+    if not tasks:
+        return spark.createDataFrame([], raw_schema()), False
+    rdd = spark.sparkContext.parallelize(tasks, len(tasks)).mapPartitions(
+        partial(_run_tasks, config)
     )
-    if not names:
-        return spark.createDataFrame([], schema)
-    rdd = spark.sparkContext.parallelize(names, len(names)).mapPartitions(
-        partial(_read_tickers, config, first_key, last_key, lookback)
-    )
-    return spark.createDataFrame(rdd, schema)
-
-
-def discover_tickers(config: SourceConfig) -> list[str]:
-    """Every partition key in the table, by a keys-only Scan (reads the whole table: opt-in)."""
-    client = dynamodb_client(config)
-    request: dict[str, Any] = {
-        "TableName": config.table,
-        "ProjectionExpression": "#t",
-        "ExpressionAttributeNames": {"#t": SOURCE_PARTITION_KEY},
-    }
-    found: set[str] = set()
-    scanned = 0
-    while True:
-        page = client.scan(**request)
-        scanned += int(page.get("ScannedCount", 0))
-        for item in page.get("Items", []):
-            key = _text(item.get(SOURCE_PARTITION_KEY))
-            if key is not None:
-                found.add(key)
-        if "LastEvaluatedKey" not in page:
-            break
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    log.info("discovered %d tickers by scanning %d items of %s", len(found), scanned, config.table)
-    return sorted(found)
+    return spark.createDataFrame(rdd, raw_schema()), False
