@@ -74,8 +74,9 @@ def spark_side(spec: TickSpec, input_path: Path, scratch: Path, write: bool) -> 
     spark = build_session("bench-backfill", shuffle_partitions=2)
     jvm: Any = spark.sparkContext._jvm
     jvm_pid = int(jvm.ProcessHandle.current().pid())
+    # The job's windows are whole hours: the hour after the last tick's.
     start = int(spec.start.timestamp()) * 1_000_000
-    end = int(spec.end.timestamp()) * 1_000_000
+    end = (int(spec.end.timestamp()) + 3_599) // 3_600 * 3_600 * 1_000_000
     figures: dict[str, Any] = {"session_seconds": time.perf_counter() - began}
 
     def timed(name: str, step: Callable[[], object]) -> None:

@@ -40,8 +40,8 @@ def java_options() -> str:
 
 def _training_run(output: Path, java_options: str) -> None:
     """One window of the job's chain on a few ticks, in every spelling the rule knows."""
+    from sma_etl.read_plan import raw_schema
     from sma_etl.sink import write_partitions, write_rejected
-    from sma_etl.source import raw_schema
     from sma_etl.spark import build_session
     from sma_etl.transform import transform
 

@@ -65,7 +65,7 @@ def producer_spelt() -> Column:
     )
 
 
-def _judge_spelt(raw: DataFrame) -> DataFrame:
+def judge_spelt(raw: DataFrame) -> DataFrame:
     """``judge`` for ticks in the producer's spellings: nothing to strip, no other script.
 
     In SQL text: one call to the JVM per column, where the column API makes dozens.
@@ -139,7 +139,7 @@ def judge(
     then holds only the short path's code (compiling the general rule costs seconds).
     """
     spelt = producer_spelt()
-    fast = _judge_spelt(raw.where(spelt))
+    fast = judge_spelt(raw.where(spelt))
     others = raw.where(~spelt)
     if general:
         return fast.unionByName(judge_general(others, zone_times))

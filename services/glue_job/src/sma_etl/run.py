@@ -13,18 +13,20 @@ from sma_etl.catchup import catch_up
 from sma_etl.discovery import daily_tickers, discover_tickers
 from sma_etl.late_ticks import check_late, record_counts
 from sma_etl.read_counts import counted_frame, counted_rows
-from sma_etl.refresh_marker import publish_refresh
-from sma_etl.run_state import PHASES, Clock, RunSummary, Session
-from sma_etl.settings import Settings
-from sma_etl.sink import Partition, lake_uri, write_partitions, write_rejected
-from sma_etl.source import (
+from sma_etl.read_plan import (
     DRIVER_READ_TICKER_HOURS,
-    SourceConfig,
+    READ_AHEAD_TICKER_HOURS,
+    Prefetched,
     fetch_ticks,
     raw_schema,
     read_ticks,
     reads_in_driver,
 )
+from sma_etl.refresh_marker import publish_refresh
+from sma_etl.run_state import PHASES, Clock, RunSummary, Session
+from sma_etl.settings import Settings
+from sma_etl.sink import Partition, lake_uri, write_partitions, write_rejected
+from sma_etl.source import SourceConfig
 from sma_etl.transform import transform
 from sma_etl.window import HOUR, Window, iso
 
@@ -59,14 +61,21 @@ def run_window(
     summary: RunSummary,
     *,
     clock: Clock,
+    prefetched: Prefetched | None = None,
 ) -> None:
-    """Process one window (a chunk of the run's) and add what it did to `summary`."""
+    """Process one window (a chunk of the run's) and add what it did to `summary`.
+
+    `prefetched` holds the run's ticks when they were read at once.
+    """
     from pyspark import StorageLevel
 
     config = source_config(settings)
-    in_driver = reads_in_driver(tickers, window)
+    in_driver = prefetched is not None or reads_in_driver(tickers, window)
     if in_driver:
-        rows = fetch_ticks(config, tickers, window)
+        if prefetched is not None:
+            rows = prefetched.window_rows(window)
+        else:
+            rows = fetch_ticks(config, tickers, window)
         read = counted_rows(rows)
         spark = session.get("read")
         raw = spark.createDataFrame(rows, raw_schema())
@@ -115,6 +124,12 @@ def run_window(
             client, settings.catalog, lake_uri(settings.output), partitions
         )
     clock.lap("catalog")
+
+
+def reads_ahead(tickers: tuple[str, ...], window: Window, chunks: list[Window]) -> bool:
+    """Whether a run of small chunks is read at once (``source.Prefetched``)."""
+    small = all(reads_in_driver(tickers, chunk) for chunk in chunks)
+    return small and len(tickers) * window.hours <= READ_AHEAD_TICKER_HOURS
 
 
 def is_short(settings: Settings) -> bool:
@@ -206,9 +221,16 @@ def run(settings: Settings, spark: SparkSession | Future[SparkSession] | None = 
         clock.lap("read")
 
         chunks = list(window.chunks(settings.chunk_hours))
+        prefetched = None
+        if len(chunks) > 1 and reads_ahead(tickers, window, chunks):
+            prefetched = Prefetched.fetch(source_config(settings), tickers, window)
+            if prefetched.zoned:
+                prefetched = None  # ticks in other zones: each chunk widens its own keys
         for number, chunk in enumerate(chunks, start=1):
             before = (summary.rows_written, len(summary.partitions))
-            run_window(session, settings, tickers, chunk, summary, clock=clock)
+            run_window(
+                session, settings, tickers, chunk, summary, clock=clock, prefetched=prefetched
+            )
             log.info(
                 "chunk %d/%d %s..%s: %d rows, %d partitions written (%.1f s so far)",
                 number,

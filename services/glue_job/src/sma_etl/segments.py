@@ -91,7 +91,10 @@ def _context_hour(hours: list[tuple[int, int]], first_hour: int, context: int) -
 
 
 def plan_segments(
-    hour_rows: Mapping[TickerHour, int], parallelism: int, context: int = MAX_WINDOW - 1
+    hour_rows: Mapping[TickerHour, int],
+    parallelism: int,
+    context: int = MAX_WINDOW - 1,
+    min_rows: int = MIN_SEGMENT_ROWS,
 ) -> SegmentPlan:
     """Segments of the clean ticks counted by (ticker, hour), packed on partitions."""
     by_ticker: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -99,7 +102,7 @@ def plan_segments(
         by_ticker[ticker].append((hour, rows))
     total = sum(hour_rows.values())
     wanted = max(1, parallelism) * SEGMENTS_PER_CORE
-    target = max(MIN_SEGMENT_ROWS, context + 1, math.ceil(total / wanted))
+    target = max(min_rows, context + 1, math.ceil(total / wanted))
     segments: list[Segment] = []
     for ticker, hours in sorted(by_ticker.items()):
         for index, (first, rows) in enumerate(_cut(hours, target)):

@@ -14,9 +14,17 @@ from typing import TYPE_CHECKING, Final
 from sma.schema import ALL_COLUMNS
 from sma.windows import WINDOWS
 from sma_etl.columns import lake_schema, spark_type
-from sma_etl.judge import GENERAL, MICROS, REASON, judge, producer_spelt, zone_times_frame
+from sma_etl.judge import (
+    GENERAL,
+    MICROS,
+    REASON,
+    judge,
+    judge_spelt,
+    producer_spelt,
+    zone_times_frame,
+)
 from sma_etl.judge_general import judge_general
-from sma_etl.segments import SegmentPlan, plan_segments
+from sma_etl.segments import MIN_SEGMENT_ROWS, SegmentPlan, plan_segments
 from sma_etl.smas import compute_smas
 from sma_etl.source import LOOKBACK_COLUMN, RAW_COLUMNS
 from sma_etl.tally import (
@@ -97,6 +105,7 @@ def transform(
     *,
     windows: tuple[int, ...] = WINDOWS,
     parallelism: int | None = None,
+    min_segment_rows: int = MIN_SEGMENT_ROWS,
 ) -> Transformed:
     """Raw ticks (history and window) to the window's lake rows and rejected ticks.
 
@@ -117,7 +126,8 @@ def transform(
         groups += tally_frame(judge_general(raw.where(~producer_spelt()))).collect()
     counted = tally(groups, start_hour, end_hour)
     zones = zone_times_frame(spark, counted.zone_table) if counted.zone_table else None
-    judged = judge(raw, zones, general=general)
+    # Every tick in the producer's spellings: the short path alone, no test, no union.
+    judged = judge(raw, zones) if general else judge_spelt(raw)
     may_repeat = bool(counted.repeat_hours)
     clean = clean_ticks(judged, with_raw=may_repeat)
     if may_repeat:
@@ -125,7 +135,7 @@ def transform(
     plan: SegmentPlan | None = None
     if counted.hour_rows:
         cores = parallelism or spark.sparkContext.defaultParallelism
-        plan = plan_segments(counted.hour_rows, cores)
+        plan = plan_segments(counted.hour_rows, cores, min_rows=min_segment_rows)
         with_smas = compute_smas(clean, plan, dedupe=may_repeat, windows=windows)
         rows = lake_rows(with_smas, start_micros, end_micros)
     else:
