@@ -21,6 +21,9 @@ JAR ?= jar
 FORKLESS_FS_SOURCE := services/glue_job/java/sma/etl/hadoop/ForklessRawLocalFileSystem.java
 FORKLESS_FS_BUILD := services/glue_job/build
 FORKLESS_FS_JAR := $(FORKLESS_FS_BUILD)/forkless-fs.jar
+# Spark's classes as a JVM class data archive (services/glue_job/README.md): written by one small
+# run of the job, mapped by the sessions started here. Git-ignored, like the jar.
+CLASS_ARCHIVE := $(FORKLESS_FS_BUILD)/spark-classes.jsa
 HADOOP_API_JAR = $(UV) run --no-sync python -c 'import glob, os, pyspark; \
 	print(max(glob.glob(os.path.join(os.path.dirname(pyspark.__file__), "jars", "hadoop-client-api-*.jar"))))'
 
@@ -64,6 +67,9 @@ $(FORKLESS_FS_JAR): $(FORKLESS_FS_SOURCE) .venv/.synced
 	$(JAVAC) --release 8 -Xlint:-options -cp "$$($(HADOOP_API_JAR))" -d $(FORKLESS_FS_BUILD)/classes $(FORKLESS_FS_SOURCE)
 	$(JAR) cf $@.tmp -C $(FORKLESS_FS_BUILD)/classes . && mv $@.tmp $@
 
+$(CLASS_ARCHIVE): $(FORKLESS_FS_JAR) .venv/.synced
+	$(UV) run --no-sync python -m sma_etl.class_archive $@
+
 $(API_VENDOR)/.built: $(API_WEB)/package.json $(API_WEB)/package-lock.json
 	cd $(API_WEB) && npm ci --omit=peer --ignore-scripts --no-audit --no-fund
 	rm -rf $(API_VENDOR)
@@ -74,7 +80,7 @@ $(API_VENDOR)/.built: $(API_WEB)/package.json $(API_WEB)/package-lock.json
 
 web-assets: $(API_VENDOR)/.built ## the API's chart library and docs UIs from npm (locked)
 
-setup: .venv/.synced $(FORKLESS_FS_JAR) web-assets ## install uv, every Python package (locked), the job's Java class and the API's web assets
+setup: .venv/.synced $(FORKLESS_FS_JAR) $(CLASS_ARCHIVE) web-assets ## install uv, every Python package (locked), the job's Java class and class archive, the API's web assets
 
 lint: setup ## ruff lint and format check, hadolint on the Dockerfiles
 	$(UV) run --no-sync ruff check $(wildcard $(PY_SOURCES))

@@ -3,15 +3,18 @@
 Input: N generated ticks over T tickers as the job reads them (text values, ``RAW_COLUMNS`` of
 ``sma_etl.source``), from a local Parquet file (DynamoDB reading is benchmark 1's business).
 Spark side, with the job's own session and code (``sma_etl.spark.build_session``,
-``sma_etl.transform``, ``sma_etl.sink.write_partitions``):
+``sma_etl.transform.transform``, ``sma_etl.sink.write_partitions``), in one process:
 
-- compute: parse + tick rule + dedupe + SMAs + lake columns, persisted and counted;
-- write: the dynamic-overwrite partitioned Parquet write (one file per ticker/date/hour);
-- SMA only: ``compute_smas`` over already clean, cached ticks, into Spark's no-op sink.
+1. end to end, first, in the fresh JVM as a job run meets it: transform (judge, tally, SMAs)
+   and the partitioned write, fused as the job runs them;
+2. compute: the same transform again, its lake rows persisted and counted;
+3. write: the persisted rows, partitioned (one file per ticker/date/hour);
+4. SMA only: ``compute_smas`` over already clean, persisted ticks, into Spark's no-op sink.
 
 DuckDB side (``bench.duckdb_ref``): parse + SMAs into a table, then ``COPY ... PARTITION_BY``,
-and SMA only over typed ticks. Both outputs are spot-checked against
-``sma.reference.rolling_sma``. Ratios are Spark / DuckDB in the same run.
+and SMA only over typed ticks. Both lakes are checked against ``sma.reference.rolling_sma``
+and against each other (rows, partitions). Ratios are Spark / DuckDB in the same run; each
+figure carries the 1-minute load at its end.
 
 ``python -m bench.backfill [--ticks 1000000] [--tickers 3] [--quick] [--no-write]``
 """
@@ -19,9 +22,11 @@ and SMA only over typed ticks. Both outputs are spot-checked against
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -32,13 +37,11 @@ import pyarrow.parquet as pq
 from bench.data import TickSpec, source_table, tick_table
 from bench.duckdb_ref import connect, run_reference
 from bench.oracle import max_relative_error
-from bench.procstat import tree_cpu
+from bench.procstat import peak_rss_mib, tree_cpu
 from bench.report import print_json, print_table
 from sma.windows import WINDOWS, sma_column
 
-TARGET_SECONDS_1E6: Final = 25.0
-TARGET_ROWS_PER_SECOND: Final = 40_000
-TARGET_SMA_RATIO: Final = 5.0
+ROW_GROUP: Final = 65_536  # several row groups, so Spark reads the file in parallel splits
 
 
 def raw_input_file(spec: TickSpec, path: Path) -> None:
@@ -52,57 +55,69 @@ def raw_input_file(spec: TickSpec, path: Path) -> None:
             LOOKBACK_COLUMN: pa.array([False] * source.num_rows, pa.bool_()),
         }
     )
-    pq.write_table(table, path)
+    pq.write_table(table, path, row_group_size=ROW_GROUP)
 
 
-def spark_side(spec: TickSpec, input_path: Path, lake: Path, write: bool) -> dict[str, Any]:
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def spark_side(spec: TickSpec, input_path: Path, scratch: Path, write: bool) -> dict[str, Any]:
     from pyspark import StorageLevel
-    from pyspark.sql import functions as sf
 
     from sma_etl.sink import write_partitions
+    from sma_etl.smas import compute_smas
     from sma_etl.spark import build_session
-    from sma_etl.transform import (
-        clean_ticks,
-        compute_smas,
-        dedupe_ticks,
-        lake_rows,
-        parse_ticks,
-    )
+    from sma_etl.transform import clean_ticks, transform
 
     began = time.perf_counter()
     spark = build_session("bench-backfill", shuffle_partitions=2)
-    session = time.perf_counter() - began
     jvm: Any = spark.sparkContext._jvm
     jvm_pid = int(jvm.ProcessHandle.current().pid())
-    file_impl = spark.sparkContext._jsc.hadoopConfiguration().get("fs.file.impl")
+    # The job's windows are whole hours: the hour after the last tick's.
     start = int(spec.start.timestamp()) * 1_000_000
-    end = int(spec.end.timestamp()) * 1_000_000
-    figures: dict[str, Any] = {"session_seconds": session, "fs_file_impl": file_impl}
-    try:
+    end = (int(spec.end.timestamp()) + 3_599) // 3_600 * 3_600 * 1_000_000
+    figures: dict[str, Any] = {"session_seconds": time.perf_counter() - began}
+
+    def timed(name: str, step: Callable[[], object]) -> None:
         cpu0, t0 = tree_cpu(jvm_pid), time.perf_counter()
-        # The job reads one Spark partition per ticker (a Query task each): the same here.
-        raw = spark.read.parquet(str(input_path)).repartitionByRange(spec.tickers, "raw_ticker")
-        parsed = parse_ticks(raw, start, end).persist(StorageLevel.MEMORY_AND_DISK)
-        clean = dedupe_ticks(clean_ticks(parsed)).persist(StorageLevel.MEMORY_AND_DISK)
-        rows = lake_rows(compute_smas(clean)).persist(StorageLevel.MEMORY_AND_DISK)
-        figures["rows"] = rows.count()
-        t1, cpu1 = time.perf_counter(), tree_cpu(jvm_pid)
-        figures["compute_seconds"] = t1 - t0
-        figures["compute_cpu_seconds"] = (cpu1 - cpu0).total
+        step()
+        seconds, cpu = time.perf_counter() - t0, (tree_cpu(jvm_pid) - cpu0).total
+        figures[f"{name}_seconds"], figures[f"{name}_cpu_seconds"] = seconds, cpu
+        figures[f"{name}_cores_busy"], figures[f"{name}_load"] = cpu / seconds, _load()
+        print(f"spark {name}: {seconds:.2f} s, cpu {cpu:.2f} s, load {_load()}", flush=True)
+
+    try:
+        raw = spark.read.parquet(str(input_path))
         if write:
-            write_partitions(rows, str(lake))
-            t2, cpu2 = time.perf_counter(), tree_cpu(jvm_pid)
-            figures["write_seconds"] = t2 - t1
-            figures["write_cpu_seconds"] = (cpu2 - cpu1).total
-        # SMA only: the window functions over clean cached ticks, nothing else.
-        t3, cpu3 = time.perf_counter(), tree_cpu(jvm_pid)
-        compute_smas(clean).select(*(sf.col(sma_column(n)) for n in WINDOWS)).write.format(
-            "noop"
-        ).mode("overwrite").save()
-        figures["sma_only_seconds"] = time.perf_counter() - t3
-        figures["sma_only_cpu_seconds"] = (tree_cpu(jvm_pid) - cpu3).total
-        for frame in (rows, clean, parsed):
-            frame.unpersist()
+            lake = scratch / "spark-lake"
+            timed(
+                "end_to_end",
+                lambda: write_partitions(
+                    transform(raw, start, end).rows, str(lake), clustered=True
+                ),
+            )
+        result = transform(raw, start, end)
+        rows = result.rows.persist(StorageLevel.MEMORY_AND_DISK)
+        timed("compute", rows.count)
+        figures["rows"] = sum(result.count_rows().values())
+        figures["segments"] = len(result.plan.segments) if result.plan else 0
+        if write:
+            again = scratch / "spark-lake-from-cache"
+            timed("write", lambda: write_partitions(rows, str(again), clustered=True))
+            shutil.rmtree(again, ignore_errors=True)
+        rows.unpersist()
+        dedupe = bool(result.tally.repeat_hours)
+        clean = clean_ticks(result.judged, with_raw=dedupe).persist(StorageLevel.MEMORY_AND_DISK)
+        clean.count()
+        assert result.plan is not None
+        smas = compute_smas(clean, result.plan, dedupe=dedupe)
+        columns = [sma_column(n) for n in WINDOWS]
+        timed(
+            "sma_only", lambda: smas.select(*columns).write.format("noop").mode("overwrite").save()
+        )
+        clean.unpersist()
+        figures["peak_rss_mib"] = peak_rss_mib(jvm_pid)
     finally:
         spark.stop()
     return figures
@@ -141,6 +156,12 @@ def check_lake(lake: Path, ticker: str, rows: int = 2_000) -> float:
     )
 
 
+def lake_shape(lake: Path) -> tuple[int, int]:
+    """(rows, partition folders) of a lake."""
+    folders = {p.parent for p in lake.rglob("*.parquet")}
+    return ds.dataset(lake, format="parquet", partitioning="hive").count_rows(), len(folders)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Backfill throughput: Spark job vs DuckDB.")
     parser.add_argument("--ticks", type=int, default=1_000_000)
@@ -154,11 +175,9 @@ def main() -> None:
     spec = TickSpec(ticks=100_000 if args.quick else args.ticks, tickers=args.tickers)
     write = not args.no_write
     partitions = spec.tickers * spec.hours()
-    print(
-        f"{spec.ticks:,} ticks, {spec.tickers} tickers, {partitions:,} hour partitions",
-        flush=True,
-    )
+    print(f"{spec.ticks:,} ticks, {spec.tickers} tickers, {partitions:,} hour partitions")
     scratch = Path(tempfile.mkdtemp(prefix="bench-backfill-"))
+    figures: dict[str, Any] = {"ticks": spec.ticks, "tickers": spec.tickers}
     try:
         input_path = scratch / "raw.parquet"
         raw_input_file(spec, input_path)
@@ -166,83 +185,71 @@ def main() -> None:
             run_reference(source_table(spec), scratch / "duckdb-lake", threads=2) if write else None
         )
         duck_sma, duck_sma_cpu = duckdb_sma_only(spec)
-        print("duckdb done", flush=True)
-        spark = spark_side(spec, input_path, scratch / "spark-lake", write)
-        print("spark done", flush=True)
-        spark_error = check_lake(scratch / "spark-lake", "BTCUSD") if write else None
+        print(f"duckdb done, load {_load()}", flush=True)
+        spark = spark_side(spec, input_path, scratch, write)
+        figures["spark"] = spark
+        if duck is not None:
+            spark_lake, duck_lake = scratch / "spark-lake", scratch / "duckdb-lake"
+            figures["spark_max_relative_error"] = check_lake(spark_lake, "BTCUSD")
+            figures["same_rows_and_partitions"] = lake_shape(spark_lake) == lake_shape(duck_lake)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    report(
+        figures, spark, duck, duck_sma=duck_sma, duck_sma_cpu=duck_sma_cpu, partitions=partitions
+    )
 
-    rows = int(spark["rows"])
-    table: list[list[object]] = []
-    figures: dict[str, Any] = {
-        "ticks": spec.ticks,
-        "tickers": spec.tickers,
-        "partitions": partitions,
-        "spark": spark,
-        "duckdb_sma_only_seconds": duck_sma,
-        "duckdb_sma_only_cpu_seconds": duck_sma_cpu,
-        "sma_only_ratio_spark_over_duckdb": spark["sma_only_seconds"] / duck_sma,
-        "sma_only_cpu_ratio_spark_over_duckdb": spark["sma_only_cpu_seconds"] / duck_sma_cpu,
-    }
-    if duck is not None:
-        spark_total = spark["compute_seconds"] + spark["write_seconds"]
-        figures["duckdb"] = {
-            "rows": duck.rows,
-            "partitions": duck.partitions,
-            "files": duck.files,
-            "compute_seconds": duck.compute_seconds,
-            "write_seconds": duck.write_seconds,
-            "compute_cpu_seconds": duck.compute_cpu_seconds,
-            "write_cpu_seconds": duck.write_cpu_seconds,
-            "max_relative_error": duck.max_relative_error,
+
+def report(
+    figures: dict[str, Any],
+    spark: dict[str, Any],
+    duck: Any,
+    *,
+    duck_sma: float,
+    duck_sma_cpu: float,
+    partitions: int,
+) -> None:
+    figures.update(
+        {
+            "partitions": partitions,
+            "duckdb_sma_only_seconds": duck_sma,
+            "duckdb_sma_only_cpu_seconds": duck_sma_cpu,
+            "sma_only_ratio_spark_over_duckdb": spark["sma_only_seconds"] / duck_sma,
+            "compute_cores_busy": spark["compute_cores_busy"],
         }
-        spark_cpu = spark["compute_cpu_seconds"] + spark["write_cpu_seconds"]
-        duck_cpu = duck.compute_cpu_seconds + duck.write_cpu_seconds
+    )
+    table: list[list[object]] = []
+    if duck is not None:
+        figures["duckdb"] = {k: getattr(duck, k) for k in duck.__dataclass_fields__}
         figures.update(
             {
-                "spark_end_to_end_seconds": spark_total,
-                "spark_rows_per_second": rows / spark_total,
-                "duckdb_rows_per_second": duck.rows / duck.total_seconds,
-                "end_to_end_ratio_spark_over_duckdb": spark_total / duck.total_seconds,
-                "write_ratio_spark_over_duckdb": spark["write_seconds"] / duck.write_seconds,
+                "end_to_end_ratio_spark_over_duckdb": spark["end_to_end_seconds"]
+                / duck.total_seconds,
                 "compute_ratio_spark_over_duckdb": spark["compute_seconds"] / duck.compute_seconds,
-                "spark_max_relative_error": spark_error,
+                "write_ratio_spark_over_duckdb": spark["write_seconds"] / duck.write_seconds,
+                "spark_rows_per_second": spark["rows"] / spark["end_to_end_seconds"],
+                "spark_partitions_per_second": partitions / spark["end_to_end_seconds"],
+                "duckdb_rows_per_second": duck.rows / duck.total_seconds,
             }
         )
         table = [
-            [
-                "compute (parse+rule+SMAs)",
-                spark["compute_seconds"],
-                duck.compute_seconds,
-                spark["compute_cpu_seconds"],
-                duck.compute_cpu_seconds,
-            ],
-            [
-                "partitioned write",
-                spark["write_seconds"],
-                duck.write_seconds,
-                spark["write_cpu_seconds"],
-                duck.write_cpu_seconds,
-            ],
-            ["end to end", spark_total, duck.total_seconds, spark_cpu, duck_cpu],
-            ["rows/s end to end", rows / spark_total, duck.rows / duck.total_seconds, "", ""],
-        ]
+            ["end to end (cold JVM)", spark["end_to_end_seconds"], duck.total_seconds,
+             spark["end_to_end_cpu_seconds"], duck.compute_cpu_seconds + duck.write_cpu_seconds,
+             spark["end_to_end_load"]],
+            ["compute (parse+rule+dedupe+SMAs)", spark["compute_seconds"], duck.compute_seconds,
+             spark["compute_cpu_seconds"], duck.compute_cpu_seconds, spark["compute_load"]],
+            ["partitioned write", spark["write_seconds"], duck.write_seconds,
+             spark["write_cpu_seconds"], duck.write_cpu_seconds, spark["write_load"]],
+        ]  # fmt: skip
     table.append(
-        [
-            "SMA only (window functions)",
-            spark["sma_only_seconds"],
-            duck_sma,
-            spark["sma_only_cpu_seconds"],
-            duck_sma_cpu,
-        ]
-    )
-    table.append(["Spark session start", spark["session_seconds"], "-", "", ""])
+        ["SMA only", spark["sma_only_seconds"], duck_sma, spark["sma_only_cpu_seconds"],
+         duck_sma_cpu, spark["sma_only_load"]]
+    )  # fmt: skip
+    table.append(["Spark session start", spark["session_seconds"], "-", "", "", ""])
     print()
-    print_table(["step", "Spark s", "DuckDB s", "Spark cpu s", "DuckDB cpu s"], table)
+    print_table(["step", "Spark s", "DuckDB s", "Spark cpu s", "DuckDB cpu s", "load"], table)
     print_table(
-        ["ratio Spark / DuckDB", "x"],
-        [[k, v] for k, v in figures.items() if k.endswith("_over_duckdb")],
+        ["figure", "value"],
+        [[k, v] for k, v in figures.items() if k.endswith(("_over_duckdb", "_busy", "_second"))],
     )
     print_json(figures)
 

@@ -62,3 +62,14 @@ def tree_cpu(root: int) -> TreeCpu:
         own += int(fields[11]) + int(fields[12])
         reaped += int(fields[13]) + int(fields[14])
     return TreeCpu(own / _TICK, reaped / _TICK)
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident memory (VmHWM) in MiB; 0 where /proc has no such line."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0

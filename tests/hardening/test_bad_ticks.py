@@ -125,8 +125,14 @@ def test_the_tick_rule_judges_every_kind_and_leaves_the_rest_untouched(
     window = Window(WINDOW_START, WINDOW_END)
     bounds = (int(window.start.timestamp()) * 10**6, int(window.end.timestamp()) * 10**6)
 
-    dirty_rows, dirty_rejected = transform(_raw_frame(spark, moto_endpoint, "Dirty"), *bounds)
-    clean_rows, clean_rejected = transform(_raw_frame(spark, moto_endpoint, "Equivalent"), *bounds)
+    dirty = transform(_raw_frame(spark, moto_endpoint, "Dirty"), *bounds)
+    clean = transform(_raw_frame(spark, moto_endpoint, "Equivalent"), *bounds)
+    dirty_rows, dirty_rejected, clean_rows, clean_rejected = (
+        dirty.rows,
+        dirty.rejected,
+        clean.rows,
+        clean.rejected,
+    )
 
     judged = _keys_by_reason(dirty_rejected.collect())
     assert not _kinds_missed(corpus, judged), "kinds not judged under their reason"

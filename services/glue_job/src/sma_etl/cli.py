@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sma.errors import SettingsError
@@ -163,7 +164,7 @@ def run_job(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     """Java and the source checked, then the run on a Spark session; its JSON summary."""
     from pyspark.sql import SparkSession
 
-    from sma_etl.run import run
+    from sma_etl.run import is_short, run
     from sma_etl.spark import build_session
 
     # A session that was already running (a notebook, a test) is borrowed, not stopped.
@@ -172,19 +173,27 @@ def run_job(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         require_java()
     check_source(settings)
     began = time.perf_counter()
-    spark = build_session("sma-etl", shuffle_partitions=args.shuffle_partitions, master=args.master)
-    session_seconds = time.perf_counter() - began
-    try:
-        summary = run(settings, spark)
-    except Exception as error:
-        # The same causes can still surface from the executors (a table deleted since).
-        message = describe_failure(error, settings)
-        if message is None:
-            raise
-        raise SourceUnavailable(message) from error
-    finally:
-        if not borrowed:
-            spark.stop()
+    # The JVM starts while the driver plans the run and reads a small window from DynamoDB.
+    with ThreadPoolExecutor(max_workers=1) as starter:
+        spark = starter.submit(
+            build_session,
+            "sma-etl",
+            shuffle_partitions=args.shuffle_partitions,
+            master=args.master,
+            short=is_short(settings),
+        )
+        session_seconds = time.perf_counter() - began
+        try:
+            summary = run(settings, spark)
+        except Exception as error:
+            # The same causes can still surface from the executors (a table deleted since).
+            message = describe_failure(error, settings)
+            if message is None:
+                raise
+            raise SourceUnavailable(message) from error
+        finally:
+            if not borrowed and spark.exception() is None:
+                spark.result().stop()
     summary.phases["session"] += session_seconds
     summary.seconds += session_seconds
     return summary.as_json()

@@ -11,17 +11,39 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date
-from typing import TYPE_CHECKING, Final
+from typing import Any, Final
 
+from sma.schema import SOURCE_PARTITION_KEY
 from sma_etl.lake_objects import read_text, write_text
-from sma_etl.source import SourceConfig, discover_tickers
-
-if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+from sma_etl.source import SourceConfig, dynamodb_client
 
 log = logging.getLogger(__name__)
 
 MARKER: Final = "_discovery.json"
+
+
+def discover_tickers(config: SourceConfig) -> list[str]:
+    """Every partition key in the table, by a keys-only Scan (reads the whole table: opt-in)."""
+    client = dynamodb_client(config)
+    request: dict[str, Any] = {
+        "TableName": config.table,
+        "ProjectionExpression": "#t",
+        "ExpressionAttributeNames": {"#t": SOURCE_PARTITION_KEY},
+    }
+    found: set[str] = set()
+    scanned = 0
+    while True:
+        page = client.scan(**request)
+        scanned += int(page.get("ScannedCount", 0))
+        for item in page.get("Items", []):
+            key = item.get(SOURCE_PARTITION_KEY, {}).get("S")
+            if key is not None:
+                found.add(key)
+        if "LastEvaluatedKey" not in page:
+            break
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    log.info("discovered %d tickers by scanning %d items of %s", len(found), scanned, config.table)
+    return sorted(found)
 
 
 def daily_tickers(root: str, config: SourceConfig, today: date) -> list[str]:
@@ -38,8 +60,3 @@ def daily_tickers(root: str, config: SourceConfig, today: date) -> list[str]:
     body = {"date": today.isoformat(), "table": config.table, "tickers": found}
     write_text(root, MARKER, json.dumps(body, separators=(",", ":")))
     return found
-
-
-def tickers_read(parsed: DataFrame) -> set[str]:
-    """The source tickers (as stored) of which the run read at least one item."""
-    return {row[0] for row in parsed.select("raw_ticker").distinct().collect() if row[0]}

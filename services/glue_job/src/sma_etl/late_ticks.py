@@ -19,16 +19,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY, SOURCE_TIME_FORMAT
 from sma.ticks import is_zone, zone_name
 from sma_etl.lake_objects import read_text, write_text
-from sma_etl.source import LOOKBACK_COLUMN, SourceConfig, dynamodb_client
+from sma_etl.source import SourceConfig, dynamodb_client
 from sma_etl.window import HOUR, Window
-
-if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
 
 log = logging.getLogger(__name__)
 
@@ -131,23 +128,6 @@ def check_late(  # noqa: PLR0917  # the run's plan passes them in order
             log.warning("late ticks: %s key hour %s holds %d items, %d when written",
                         ticker, text, counts.get(text, 0), count)  # fmt: skip
     return LateCheck(earliest, beyond)
-
-
-def window_key_counts(parsed: DataFrame) -> Counts:
-    """Items per ticker and key hour read under the window's own keys (history left out)."""
-    from pyspark.sql import functions as sf
-
-    rows = (
-        parsed.where(~sf.col(LOOKBACK_COLUMN))
-        .groupBy("raw_ticker", sf.substring("raw_last_refreshed", 1, 13).alias("hour"))
-        .count()
-        .collect()
-    )
-    counts: Counts = {}
-    for row in rows:
-        if row["raw_ticker"] is not None and row["hour"] is not None:
-            counts.setdefault(row["raw_ticker"], {})[row["hour"]] = row["count"]
-    return counts
 
 
 def record_counts(

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
-from dataclasses import dataclass, field
+from concurrent.futures import Future
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sma_etl.catalog import glue_client, register_partitions
 from sma_etl.catchup import catch_up
-from sma_etl.discovery import daily_tickers, tickers_read
-from sma_etl.late_ticks import check_late, record_counts, window_key_counts
+from sma_etl.discovery import daily_tickers, discover_tickers
+from sma_etl.late_ticks import check_late, record_counts
+from sma_etl.read_counts import counted_frame, counted_rows
+from sma_etl.read_plan import (
+    DRIVER_READ_TICKER_HOURS,
+    READ_AHEAD_TICKER_HOURS,
+    Prefetched,
+    fetch_ticks,
+    raw_schema,
+    read_ticks,
+    reads_in_driver,
+)
 from sma_etl.refresh_marker import publish_refresh
+from sma_etl.run_state import PHASES, Clock, RunSummary, Session
 from sma_etl.settings import Settings
 from sma_etl.sink import Partition, lake_uri, write_partitions, write_rejected
-from sma_etl.source import SourceConfig, discover_tickers, read_ticks
+from sma_etl.source import SourceConfig
 from sma_etl.transform import transform
 from sma_etl.window import HOUR, Window, iso
 
@@ -25,67 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PHASES = ("session", "read", "compute", "write", "catalog")
-
-
-@dataclass
-class RunSummary:
-    """What a run did; `as_json` is the one line the CLI prints."""
-
-    window: Window
-    tickers: int = 0
-    items_read: int = 0  # every item fetched, lookback included
-    lookback_items: int = 0
-    rows_written: int = 0
-    rows_rejected: Counter[str] = field(default_factory=Counter)
-    duplicates: int = 0
-    ask_price_nulled: int = 0
-    clean_outside_window: int = 0  # clean, read under the window's keys, written by another
-    partitions: list[Partition] = field(default_factory=list)
-    partitions_registered: int = 0
-    rejected_locations: list[str] = field(default_factory=list)
-    tickers_read: set[str] = field(default_factory=set)
-    tickers_without_ticks: list[str] = field(default_factory=list)
-    catchup_hours_left: int = 0  # hours past the maximum catch-up span, left for later runs
-    late_beyond_horizon: int = 0
-    late_rewrite_from: str | None = None  # the first hour written again for late ticks
-    key_counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    seconds: float = 0.0
-    phases: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "window": self.window.as_json(),
-            "tickers": self.tickers,
-            "items_read": self.items_read,
-            "rows_written": self.rows_written,
-            "rows_rejected": dict(sorted(self.rows_rejected.items())),
-            "partitions": len(self.partitions),
-            "seconds": round(self.seconds, 3),
-            "lookback_items": self.lookback_items,
-            "duplicates": self.duplicates,
-            "ask_price_nulled": self.ask_price_nulled,
-            "clean_outside_window": self.clean_outside_window,
-            "partitions_registered": self.partitions_registered,
-            "tickers_without_ticks": self.tickers_without_ticks,
-            "late_beyond_horizon": self.late_beyond_horizon,
-            "late_rewrite_from": self.late_rewrite_from,
-            "catchup_hours_left": self.catchup_hours_left,
-            "phases": {k: round(v, 3) for k, v in self.phases.items()},
-        }
-
-
-class _Clock:
-    """Adds the seconds spent in each phase to a summary."""
-
-    def __init__(self, summary: RunSummary) -> None:
-        self.summary = summary
-        self.mark = time.perf_counter()
-
-    def lap(self, phase: str) -> None:
-        now = time.perf_counter()
-        self.summary.phases[phase] += now - self.mark
-        self.mark = now
+__all__ = ["PHASES", "RunSummary", "is_short", "run", "run_window"]
 
 
 def source_config(settings: Settings) -> SourceConfig:
@@ -104,35 +54,50 @@ def _micros(window: Window) -> tuple[int, int]:
 
 
 def run_window(
-    spark: SparkSession,
+    session: Session,
     settings: Settings,
     tickers: tuple[str, ...],
     window: Window,
     summary: RunSummary,
+    *,
+    clock: Clock,
+    prefetched: Prefetched | None = None,
 ) -> None:
-    """Process one window (a chunk of the run's) and add what it did to `summary`."""
-    clock = _Clock(summary)
-    raw = read_ticks(
-        spark,
-        source_config(settings),
-        tickers,
-        first_key=window.start_key(),
-        last_key=window.last_key(),
-    )
-    result = transform(raw, *_micros(window))
-    with result.cached():
-        ticks = result.count_ticks()  # the first action: reads the source
+    """Process one window (a chunk of the run's) and add what it did to `summary`.
+
+    `prefetched` holds the run's ticks when they were read at once.
+    """
+    from pyspark import StorageLevel
+
+    config = source_config(settings)
+    in_driver = prefetched is not None or reads_in_driver(tickers, window)
+    if in_driver:
+        if prefetched is not None:
+            rows = prefetched.window_rows(window)
+        else:
+            rows = fetch_ticks(config, tickers, window)
+        read = counted_rows(rows)
+        spark = session.get("read")
+        raw = spark.createDataFrame(rows, raw_schema())
+    else:
+        spark = session.get("read")
+        raw, _ = read_ticks(spark, config, tickers, window, in_driver=False)
+        # Read by Spark tasks: kept, so the table is read once however many jobs follow.
+        raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
+        read = counted_frame(raw)
+    summary.tickers_read |= read.tickers
+    if settings.scheduled:
+        for ticker, hours in read.key_counts.items():
+            summary.key_counts.setdefault(ticker, {}).update(hours)
+    clock.lap("read")
+    try:
+        result = transform(raw, *_micros(window))
+        ticks = result.count_ticks()
         summary.items_read += ticks.items_read
         summary.lookback_items += ticks.lookback_items
         summary.rows_rejected.update(ticks.rejected)
         summary.ask_price_nulled += ticks.ask_price_nulled
         summary.clean_outside_window += ticks.clean_outside_window
-        summary.tickers_read |= tickers_read(result.parsed)
-        if settings.scheduled:
-            for ticker, hours in window_key_counts(result.parsed).items():
-                summary.key_counts.setdefault(ticker, {}).update(hours)
-        clock.lap("read")
-
         per_partition = result.count_rows()
         partitions = [Partition(*key) for key in per_partition]
         rows_written = sum(per_partition.values())
@@ -142,12 +107,15 @@ def run_window(
         clock.lap("compute")
 
         if partitions:
-            write_partitions(result.rows, settings.output)
+            write_partitions(result.rows, settings.output, clustered=True)
         if ticks.rejected and settings.write_rejected:
             name = f"{iso(window.start)}_{iso(window.end)}"
             summary.rejected_locations.append(
                 write_rejected(result.rejected, settings.output, name)
             )
+    finally:
+        if not in_driver:
+            raw.unpersist()
     clock.lap("write")
 
     if settings.catalog is not None and partitions:
@@ -156,6 +124,22 @@ def run_window(
             client, settings.catalog, lake_uri(settings.output), partitions
         )
     clock.lap("catalog")
+
+
+def reads_ahead(tickers: tuple[str, ...], window: Window, chunks: list[Window]) -> bool:
+    """Whether a run of small chunks is read at once (``source.Prefetched``)."""
+    small = all(reads_in_driver(tickers, chunk) for chunk in chunks)
+    return small and len(tickers) * window.hours <= READ_AHEAD_TICKER_HOURS
+
+
+def is_short(settings: Settings) -> bool:
+    """Whether the run is one window small enough to read in the driver (the scheduled run)."""
+    window = settings.window
+    return (
+        not settings.discover_tickers
+        and window.hours <= settings.chunk_hours
+        and len(settings.tickers) * window.hours <= DRIVER_READ_TICKER_HOURS
+    )
 
 
 def resolve_tickers(settings: Settings) -> tuple[str, ...]:
@@ -189,36 +173,9 @@ def plan_scheduled(settings: Settings, tickers: tuple[str, ...], summary: RunSum
     return window
 
 
-def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
-    """Run the job over `settings.window`, in chunks of `settings.chunk_hours` hours."""
-    began = time.perf_counter()
-    window, summary = settings.window, RunSummary(window=settings.window)
-    clock = _Clock(summary)
-    if spark is None:
-        from sma_etl.spark import build_session
-
-        spark = build_session(app_name="sma-etl")
-    clock.lap("session")
-    tickers = resolve_tickers(settings)
-    summary.tickers = len(tickers)
-    if settings.scheduled:
-        window = plan_scheduled(settings, tickers, summary)
-    clock.lap("read")
-
-    chunks = list(window.chunks(settings.chunk_hours))
-    for number, chunk in enumerate(chunks, start=1):
-        before = (summary.rows_written, len(summary.partitions))
-        run_window(spark, settings, tickers, chunk, summary)
-        log.info(
-            "chunk %d/%d %s..%s: %d rows, %d partitions written (%.1f s so far)",
-            number,
-            len(chunks),
-            iso(chunk.start),
-            iso(chunk.end),
-            summary.rows_written - before[0],
-            len(summary.partitions) - before[1],
-            time.perf_counter() - began,
-        )
+def _finish(settings: Settings, tickers: tuple[str, ...], window: Window, chunks: list[Window],
+            summary: RunSummary) -> None:  # fmt: skip
+    """What a run leaves once its windows are written: warnings, the marker, the key counts."""
     summary.tickers_without_ticks = [t for t in settings.tickers if t not in summary.tickers_read]
     if summary.tickers_without_ticks:
         log.warning(
@@ -238,5 +195,55 @@ def run(settings: Settings, spark: SparkSession | None = None) -> RunSummary:
             settings.max_catchup_hours,
             summary.catchup_hours_left,
         )
+
+
+def run(settings: Settings, spark: SparkSession | Future[SparkSession] | None = None) -> RunSummary:
+    """Run the job over `settings.window`, in chunks of `settings.chunk_hours` hours.
+
+    A scheduled run's window reaches back over missed hours and hours with late ticks.
+    `spark` may be a session still starting (a future): the plan and a window read in the
+    driver are read meanwhile.
+    """
+    began = time.perf_counter()
+    window, summary = settings.window, RunSummary(window=settings.window)
+    clock = Clock(summary)
+    if spark is None:
+        from sma_etl.spark import build_session
+
+        spark = build_session(app_name="sma-etl")
+    clock.lap("session")
+    session = Session(spark, clock)
+    try:
+        tickers = resolve_tickers(settings)
+        summary.tickers = len(tickers)
+        if settings.scheduled:
+            window = plan_scheduled(settings, tickers, summary)
+        clock.lap("read")
+
+        chunks = list(window.chunks(settings.chunk_hours))
+        prefetched = None
+        if len(chunks) > 1 and reads_ahead(tickers, window, chunks):
+            prefetched = Prefetched.fetch(source_config(settings), tickers, window)
+            if prefetched.zoned:
+                prefetched = None  # ticks in other zones: each chunk widens its own keys
+        for number, chunk in enumerate(chunks, start=1):
+            before = (summary.rows_written, len(summary.partitions))
+            run_window(
+                session, settings, tickers, chunk, summary, clock=clock, prefetched=prefetched
+            )
+            log.info(
+                "chunk %d/%d %s..%s: %d rows, %d partitions written (%.1f s so far)",
+                number,
+                len(chunks),
+                iso(chunk.start),
+                iso(chunk.end),
+                summary.rows_written - before[0],
+                len(summary.partitions) - before[1],
+                time.perf_counter() - began,
+            )
+    finally:
+        if clock.jobs is not None:
+            clock.jobs.close()
+    _finish(settings, tickers, window, chunks, summary)
     summary.seconds = time.perf_counter() - began
     return summary

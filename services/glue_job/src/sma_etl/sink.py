@@ -38,15 +38,16 @@ def lake_uri(root: str) -> str:
     return os.path.abspath(root)
 
 
-def write_partitions(rows: DataFrame, root: str) -> None:
+def write_partitions(rows: DataFrame, root: str, *, clustered: bool = False) -> None:
     """Replace exactly the partitions `rows` fall in (dynamic overwrite), one file each.
 
-    Rows are clustered by partition and sorted by time, so re-running a window writes files
-    with identical content.
+    Rows are clustered by partition (unless `clustered` says each partition's rows already sit
+    in one Spark partition, as ``transform`` leaves them) and sorted by time, so re-running a
+    window writes files with identical content.
     """
     keys = list(PARTITION_KEY_NAMES)
     (
-        rows.repartition(*keys)
+        (rows if clustered else rows.repartition(*keys))
         .sortWithinPartitions(*keys, "last_refreshed")
         .write.mode("overwrite")
         .option("partitionOverwriteMode", "dynamic")

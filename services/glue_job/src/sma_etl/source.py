@@ -1,4 +1,4 @@
-"""Reading ticks from the DynamoDB source table: per-ticker Queries run on the executors.
+"""Reading ticks from the DynamoDB source table: the Queries of one ticker's window and history.
 
 Every number and time stays the text DynamoDB sent (the low-level client's ``{"N": "0.1"}``), so
 nothing is rounded before the tick rule reads it.
@@ -7,18 +7,15 @@ nothing is rounded before the tick rule reads it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache, partial
-from typing import TYPE_CHECKING, Any, Final
+from functools import cache
+from typing import Any, Final
 
 from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY
 from sma.tickers import InvalidTicker, normalize
 from sma.ticks import CleanTick, clean_tick
 from sma.windows import MAX_WINDOW
-
-if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +91,7 @@ def _raw_row(item: Mapping[str, Any], lookback: bool) -> RawRow:
     )
 
 
-def _is_clean(row: RawRow) -> bool:
+def is_clean(row: RawRow) -> bool:
     return isinstance(clean_tick(*row[:5]), CleanTick)
 
 
@@ -151,73 +148,10 @@ def query_lookback(
         for item in page.get("Items", []):
             row = _raw_row(item, lookback=True)
             yield row
-            clean += _is_clean(row)
+            clean += is_clean(row)
             if clean >= wanted:
                 return
         if "LastEvaluatedKey" not in page:
             return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         request["Limit"] = wanted - clean
-
-
-def _read_tickers(
-    config: SourceConfig, first_key: str, last_key: str, lookback: int, tickers: Iterable[str]
-) -> Iterator[RawRow]:
-    from sma_etl.zones import read_ticker  # widens the keys read for tickers in other zones
-
-    client = dynamodb_client(config)  # at most once per task, never per ticker or page
-    for ticker in tickers:
-        yield from read_ticker(client, config.table, ticker, first_key, last_key, lookback)
-
-
-def read_ticks(
-    spark: SparkSession,
-    config: SourceConfig,
-    tickers: Iterable[str],
-    *,
-    first_key: str,
-    last_key: str,
-    lookback: int = LOOKBACK_TICKS,
-) -> DataFrame:
-    """Raw ticks of `tickers` in ``[first_key, last_key]`` plus their lookback, read on executors.
-
-    One Spark task per ticker, so tickers are read in parallel; the result is recomputed (and
-    the table read again) on every action unless the caller persists it.
-    """
-    from pyspark.sql.types import BooleanType, StringType, StructField, StructType
-
-    names = sorted(set(tickers))
-    schema = StructType(
-        [StructField(name, StringType(), True) for name in RAW_COLUMNS]
-        + [StructField(LOOKBACK_COLUMN, BooleanType(), False)]
-    )
-    if not names:
-        return spark.createDataFrame([], schema)
-    rdd = spark.sparkContext.parallelize(names, len(names)).mapPartitions(
-        partial(_read_tickers, config, first_key, last_key, lookback)
-    )
-    return spark.createDataFrame(rdd, schema)
-
-
-def discover_tickers(config: SourceConfig) -> list[str]:
-    """Every partition key in the table, by a keys-only Scan (reads the whole table: opt-in)."""
-    client = dynamodb_client(config)
-    request: dict[str, Any] = {
-        "TableName": config.table,
-        "ProjectionExpression": "#t",
-        "ExpressionAttributeNames": {"#t": SOURCE_PARTITION_KEY},
-    }
-    found: set[str] = set()
-    scanned = 0
-    while True:
-        page = client.scan(**request)
-        scanned += int(page.get("ScannedCount", 0))
-        for item in page.get("Items", []):
-            key = _text(item.get(SOURCE_PARTITION_KEY))
-            if key is not None:
-                found.add(key)
-        if "LastEvaluatedKey" not in page:
-            break
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    log.info("discovered %d tickers by scanning %d items of %s", len(found), scanned, config.table)
-    return sorted(found)

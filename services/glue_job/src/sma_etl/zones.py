@@ -90,9 +90,21 @@ def probe_zone(client: Any, table: str, ticker: str, after_key: str) -> set[str 
 
 
 def read_ticker(  # noqa: PLR0917  # the reader's own signature, plus the ticker
-    client: Any, table: str, ticker: str, first_key: str, last_key: str, lookback: int
+    client: Any,
+    table: str,
+    ticker: str,
+    first_key: str,
+    last_key: str,
+    lookback: int,
+    *,
+    widen_low: bool = True,
+    widen_high: bool = True,
 ) -> Iterator[RawRow]:
-    """The ticker's ticks whose UTC time may fall in the window, and their history."""
+    """The ticker's ticks whose UTC time may fall in the window, and their history.
+
+    A slice of a longer window widens its keys only where it opens (`widen_low`) or closes
+    (`widen_high`) the window: the keys in between are other slices' own.
+    """
     history = list(query_lookback(client, table, ticker, first_key, lookback))
     window = list(query_window(client, table, ticker, first_key, last_key))
     zones: set[Any] = {row[4] for row in history} | {row[4] for row in window}
@@ -105,10 +117,10 @@ def read_ticker(  # noqa: PLR0917  # the reader's own signature, plus the ticker
     if span is None:
         return
     low, high = span
-    if high > last_key:
+    if widen_high and high > last_key:
         upper = query_window(client, table, ticker, last_key, high)
         yield from _context(row for row in upper if row[1] != last_key)
-    if low >= first_key or sum(map(_is_clean, history)) < lookback:
+    if not widen_low or low >= first_key or sum(map(_is_clean, history)) < lookback:
         return  # nothing earlier to read, or the history already ends before `low`
     oldest = str(history[-1][1]) if history else first_key
     if oldest > low:
