@@ -172,3 +172,17 @@ def rendered(value: Any) -> str:
         separator, parts = value["Fn::Join"]
         return str(separator).join(p if isinstance(p, str) else json.dumps(p) for p in parts)
     return str(value) if isinstance(value, str) else json.dumps(value)
+
+
+def grants_to(template: dict[str, Any], service: str) -> list[dict[str, Any]]:
+    """Every statement of any policy or key policy in the template that allows `service`."""
+    found = []
+    for resource in template["Resources"].values():
+        props = resource.get("Properties", {})
+        document = props.get("PolicyDocument") or props.get("KeyPolicy") or {}
+        for statement in document.get("Statement", []):
+            if statement["Effect"] == "Allow" and statement.get("Principal") == {
+                "Service": service
+            }:
+                found.append(statement)
+    return found

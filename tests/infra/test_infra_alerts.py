@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.infra.infra_templates import GLUE, Synthesised, as_list, only, rendered, resources
+from tests.infra.infra_templates import (
+    GLUE,
+    Synthesised,
+    as_list,
+    grants_to,
+    only,
+    rendered,
+    resources,
+)
 
 
 def test_failed_timed_out_or_errored_runs_alert_the_topic(default_app: Synthesised) -> None:
@@ -30,27 +36,13 @@ def test_alert_email_subscribes_when_given(variant_app: Synthesised) -> None:
 # -- what EventBridge may do -----------------------------------------------------------------
 
 
-def events_grants(template: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every statement of any policy in the template that allows events.amazonaws.com."""
-    found = []
-    for resource in template["Resources"].values():
-        props = resource.get("Properties", {})
-        document = props.get("PolicyDocument") or props.get("KeyPolicy") or {}
-        for statement in document.get("Statement", []):
-            if statement["Effect"] == "Allow" and statement.get("Principal") == {
-                "Service": "events.amazonaws.com"
-            }:
-                found.append(statement)
-    return found
-
-
 def test_eventbridge_may_publish_and_use_the_key_only_for_the_failure_rule(
     default_app: Synthesised, variant_app: Synthesised
 ) -> None:
     for app in (default_app, variant_app):
         template = app.templates[GLUE]
         rule = only(template, "AWS::Events::Rule")
-        grants = events_grants(template)
+        grants = grants_to(template, "events.amazonaws.com")
         actions = sorted(a for s in grants for a in as_list(s["Action"]))
         assert actions == ["kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish"]
         for statement in grants:

@@ -13,7 +13,15 @@ import pytest
 
 from sma import names
 from sma_etl.metrics import metric_data
-from tests.infra.infra_templates import GLUE, Synthesised, as_list, only, rendered, resources
+from tests.infra.infra_templates import (
+    GLUE,
+    Synthesised,
+    as_list,
+    grants_to,
+    only,
+    rendered,
+    resources,
+)
 
 ALARMS = (
     "CryptoHourlyETLJob-failed-starts",
@@ -104,25 +112,11 @@ def test_the_alarms_read_what_the_job_publishes(
             assert (alarm["Namespace"], alarm["MetricName"], dimension["Name"]) in published
 
 
-def cloudwatch_grants(template: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every statement of any policy in the template that allows cloudwatch.amazonaws.com."""
-    found = []
-    for resource in template["Resources"].values():
-        props = resource.get("Properties", {})
-        document = props.get("PolicyDocument") or props.get("KeyPolicy") or {}
-        for statement in document.get("Statement", []):
-            if statement["Effect"] == "Allow" and statement.get("Principal") == {
-                "Service": "cloudwatch.amazonaws.com"
-            }:
-                found.append(statement)
-    return found
-
-
 def test_cloudwatch_may_publish_and_use_the_key_only_for_these_alarms(
     default_app: Synthesised,
 ) -> None:
     template = default_app.templates[GLUE]
-    grants = cloudwatch_grants(template)
+    grants = grants_to(template, "cloudwatch.amazonaws.com")
     actions = sorted(a for s in grants for a in as_list(s["Action"]))
     assert actions == ["kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish"]
     for statement in grants:
