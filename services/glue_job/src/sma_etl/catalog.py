@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from sma_etl.aws_clients import aws_client
 from sma_etl.sink import Partition
 
 log = logging.getLogger(__name__)
@@ -28,15 +29,7 @@ class CatalogTarget:
 
 def glue_client(region: str, endpoint_url: str | None = None) -> Any:
     """A Glue client; without `endpoint_url` boto3 honours AWS_ENDPOINT_URL_GLUE itself."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.session.Session().client(
-        "glue",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        config=Config(retries={"mode": "standard", "max_attempts": 10}),
-    )
+    return aws_client("glue", region=region, endpoint_url=endpoint_url, attempts=10)
 
 
 def register_partitions(

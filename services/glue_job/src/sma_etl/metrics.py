@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from sma import names
+from sma_etl.aws_clients import aws_client
 from sma_etl.settings import parse_bool
 
 log = logging.getLogger(__name__)
@@ -77,18 +78,12 @@ def metric_data(summary: Mapping[str, Any], job_name: str) -> list[dict[str, Any
 
 
 def cloudwatch_client(target: MetricsTarget) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.session.Session().client(
+    return aws_client(
         "cloudwatch",
-        region_name=target.region,
+        region=target.region,
         endpoint_url=target.endpoint_url,
-        config=Config(
-            retries={"mode": "standard", "max_attempts": CLIENT_ATTEMPTS},
-            connect_timeout=CLIENT_TIMEOUT_SECONDS,
-            read_timeout=CLIENT_TIMEOUT_SECONDS,
-        ),
+        attempts=CLIENT_ATTEMPTS,
+        timeout_seconds=CLIENT_TIMEOUT_SECONDS,
     )
 
 

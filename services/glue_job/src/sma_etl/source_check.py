@@ -13,6 +13,7 @@ import re
 from typing import Any, Final
 
 from sma.schema import SOURCE_PARTITION_KEY
+from sma_etl.aws_clients import aws_client
 from sma_etl.settings import Settings
 
 # Fail fast on a wrong endpoint: the run's own clients retry for much longer (10 attempts).
@@ -64,18 +65,12 @@ def describe_failure(error: BaseException, settings: Settings) -> str | None:
 
 def dynamodb_check_client(settings: Settings) -> Any:
     """A DynamoDB client for the check: the run's region and endpoint, few retries."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.session.Session().client(
+    return aws_client(
         "dynamodb",
-        region_name=settings.region,
+        region=settings.region,
         endpoint_url=settings.dynamodb_endpoint,
-        config=Config(
-            retries={"mode": "standard", "max_attempts": CHECK_ATTEMPTS},
-            connect_timeout=CHECK_TIMEOUT_SECONDS,
-            read_timeout=CHECK_TIMEOUT_SECONDS,
-        ),
+        attempts=CHECK_ATTEMPTS,
+        timeout_seconds=CHECK_TIMEOUT_SECONDS,
     )
 
 
