@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from sma.schema import SOURCE_TIME_FORMAT
 from sma_etl.read_plan import Prefetched, fetch_ticks, read_tasks
 from sma_etl.segments import SegmentPlan, partition_keys, plan_segments, spark_hash_int
 from sma_etl.source import SourceConfig
 from sma_etl.window import Window
-from sma_laptop.producer import Tick
+from sma_laptop.producer import Tick, producer_item
 from tests.glue_job.conftest import DAY, TABLE, Source, minute_ticks, walk
 
 if TYPE_CHECKING:
@@ -30,11 +31,45 @@ def test_a_run_read_at_once_serves_each_chunk_what_its_own_queries_read(source: 
     config = SourceConfig(TABLE, "us-east-1", source.endpoint)
     tickers = ("BTC/USD", "ETH/USD", "DOGE/USD")
     run = Window(DAY + 2 * H, DAY + 6 * H)
-    prefetched = Prefetched.fetch(config, tickers, run)
-    for chunk in run.chunks(1):
-        assert sorted(prefetched.window_rows(chunk), key=str) == sorted(
-            fetch_ticks(config, tickers, chunk), key=str
-        )
+    prefetched = Prefetched(config, tickers, run)
+    try:
+        for chunk in run.chunks(1):
+            served = prefetched.window_rows(chunk)
+            assert served is not None
+            assert sorted(served, key=str) == sorted(fetch_ticks(config, tickers, chunk), key=str)
+    finally:
+        prefetched.close()
+
+
+def test_a_run_read_ahead_leaves_chunks_near_ticks_of_another_zone_to_their_own_queries(
+    source: Source,
+) -> None:
+    """Ticks keyed by US/Eastern wall time from DAY+25h on (UTC 30h): the chunk of UTC hours
+    0-6 is served from what was read, every chunk from hour 6 on (whose UTC hours such keys
+    may hold) reads its own keys, however far the readers got meanwhile."""
+    utc = [t for i, t in enumerate(minute_ticks("BTC/USD", DAY, walk(48 * 60, 3))) if i % 10 == 0]
+    source.put_ticks(utc)
+    eastern_start = DAY + 30 * H
+    items = []
+    for i, price in enumerate(walk(60, 4)):
+        when = eastern_start + i * timedelta(minutes=5)
+        item = producer_item(Tick("ETH/USD", when, price, price))
+        item["last_refreshed"] = (when - 5 * H).strftime(SOURCE_TIME_FORMAT)  # EST, no DST
+        item["time_zone"] = "US/Eastern"
+        items.append(item)
+    source.put_items(items)
+    config = SourceConfig(TABLE, "us-east-1", source.endpoint)
+    tickers = ("BTC/USD", "ETH/USD")
+    run = Window(DAY, DAY + 48 * H)
+    prefetched = Prefetched(config, tickers, run)
+    try:
+        first, *later = run.chunks(6)
+        served = prefetched.window_rows(first)
+        assert served is not None
+        assert sorted(served, key=str) == sorted(fetch_ticks(config, tickers, first), key=str)
+        assert [prefetched.window_rows(chunk) for chunk in later] == [None] * len(later)
+    finally:
+        prefetched.close()
 
 
 def test_read_slices_cover_the_window_once_and_only_the_first_reads_history() -> None:

@@ -1,19 +1,23 @@
 """Which Queries a window's ticks take, and where they run: in the driver or on executors.
 
-A small window is read in the driver, one thread per ticker; a run of small windows is read at
-once and served window by window (``Prefetched``); a large window is read by Spark tasks, one
-per (ticker, slice of the window), so even one ticker's backfill reads in parallel.
+A small window is read in the driver, one thread per ticker; a run of several chunks is read in
+the driver while Spark works and served chunk by chunk (``Prefetched``); a large window is read
+by Spark tasks, one per (ticker, slice of the window), so even one ticker's backfill reads in
+parallel.
 """
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
+from sma.schema import SOURCE_TIME_FORMAT
 from sma.tickers import InvalidTicker, normalize
 from sma.ticks import is_zone, zone_name
 from sma_etl.source import (
@@ -24,8 +28,11 @@ from sma_etl.source import (
     SourceConfig,
     dynamodb_client,
     is_clean,
+    query_lookback,
+    query_pages,
 )
 from sma_etl.window import Window
+from sma_etl.zones import probe_zone, read_ticker
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -34,9 +41,12 @@ if TYPE_CHECKING:
 # Windows of up to this many ticker-hours (the scheduled run's 3 x 2, a day of 3 tickers) are
 # read in the driver; Spark tasks would cost more to start than the reading takes.
 DRIVER_READ_TICKER_HOURS: Final = 72
-# A run of such windows up to this many ticker-hours in all (a month of 3 tickers) is read
-# at once, one Query per ticker (``Prefetched``).
+# A run of several chunks up to this many ticker-hours in all (a month of 3 tickers) is read in
+# the driver while Spark works, one Query per ticker (``Prefetched``).
 READ_AHEAD_TICKER_HOURS: Final = 3 * 24 * 31
+# Ticks keyed by another zone's wall time carry keys up to this far after their UTC instant
+# (UTC+14 is the largest offset in use).
+ZONE_LEAD: Final = timedelta(hours=14)
 
 
 def raw_schema() -> StructType:
@@ -92,8 +102,6 @@ def read_tasks(
 
 def run_task(client: Any, table: str, task: ReadTask) -> Iterator[RawRow]:
     """One task's rows: its keys and history, widened for tickers in other time zones."""
-    from sma_etl.zones import read_ticker
-
     yield from read_ticker(
         client,
         table,
@@ -128,62 +136,141 @@ def fetch_ticks(
         return [row for part in parts for row in part]
 
 
+class _TickerReader:
+    """One ticker's rows of a prefetched run, in key order, as far as they have been read."""
+
+    def __init__(self, ticker: str) -> None:
+        self.ticker = ticker
+        self.rows: list[RawRow] = []
+        self.keys: list[str] = []
+        self.done = False
+        # The first key of a tick naming a zone other than UTC (its keys are not UTC times).
+        self.zoned_from: str | None = None
+
+    def has_read(self, key: str) -> bool:
+        """Whether every row with a sort key up to `key` is here."""
+        return self.done or (bool(self.keys) and self.keys[-1] >= key)
+
+
+def _other_zone(time_zone: str | None) -> bool:
+    """Whether a tick's `time_zone` names a zone whose wall times are not UTC keys."""
+    name = zone_name(time_zone)
+    return name != "UTC" and is_zone(name)
+
+
 class Prefetched:
-    """A run's ticks read in the driver at once, served window by window as the Queries would.
+    """A run's ticks read in the driver while Spark works, served window by window as the
+    Queries would give them.
 
     Consecutive small chunks each Querying the table cost a Query's fixed price again and
-    again. This reads each ticker's whole range (and the history before it) once; a chunk's
-    window is its key range of those rows, and its lookback the rows before it, newest first,
-    until `lookback` pass the tick rule: exactly what ``query_window`` and ``query_lookback``
-    return, since every row before the chunk back to that point was read. Not so for ticks
-    written in another time zone (`zoned`): their chunks read their own widened keys.
+    again. Instead one thread per ticker reads the run's whole range (and the history before
+    it) page by page, in key order, from the moment the run starts; a chunk is served as soon
+    as every ticker has been read past its end, so Spark computes one chunk while the next is
+    read. A chunk's window is its key range of those rows, and its lookback the rows before
+    it, newest first, until `lookback` pass the tick rule: exactly what ``query_window`` and
+    ``query_lookback`` return, since every row before the chunk back to that point was read.
+
+    Not so for ticks written in another time zone: their keys are not UTC times. A chunk is
+    served only once ``ZONE_LEAD`` more keys are read, and when a tick up to there (or the
+    first one after the run) names another zone, ``window_rows`` returns None for it and every
+    later chunk: they read their own widened keys (``zones.read_ticker``). The chunks served
+    before held no such tick, nor could a later one belong to them.
     """
 
-    def __init__(self, rows: Iterable[RawRow], lookback: int = LOOKBACK_TICKS) -> None:
-        self.lookback = lookback
-        self.by_ticker: dict[str | None, list[RawRow]] = {}
-        for row in rows:
-            self.by_ticker.setdefault(row[0], []).append(row)
-        for ticker_rows in self.by_ticker.values():
-            ticker_rows.sort(key=lambda row: row[1] or "")
-        self.keys = {t: [r[1] or "" for r in rows] for t, rows in self.by_ticker.items()}
-        self.zoned = any(
-            zone_name(row[4]) != "UTC" and is_zone(zone_name(row[4]))
-            for rows in self.by_ticker.values()
-            for row in rows
-        )
-
-    @classmethod
-    def fetch(
-        cls,
+    def __init__(
+        self,
         config: SourceConfig,
         tickers: Iterable[str],
         window: Window,
         lookback: int = LOOKBACK_TICKS,
-    ) -> Prefetched:
-        return cls(fetch_ticks(config, tickers, window, lookback), lookback)
+    ) -> None:
+        self.lookback = lookback
+        self._window = window
+        self._readers = {ticker: _TickerReader(ticker) for ticker in sorted(set(tickers))}
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, min(8, len(self._readers))), thread_name_prefix="prefetch"
+        )
+        client = dynamodb_client(config)
+        for reader in self._readers.values():
+            self._pool.submit(self._read, client, config.table, reader)
 
-    def window_rows(self, window: Window) -> list[RawRow]:
-        """The raw ticks of `window` and their lookback, as the two Queries give them."""
+    def _read(self, client: Any, table: str, reader: _TickerReader) -> None:
+        first, last = self._window.start_key(), self._window.last_key()
+        try:
+            # The ticks just after the run may be another zone's keys for its last hours.
+            if any(map(_other_zone, probe_zone(client, table, reader.ticker, last))):
+                reader.zoned_from = last
+            history = list(query_lookback(client, table, reader.ticker, first, self.lookback))
+            self._add(reader, history[::-1])
+            for page in query_pages(client, table, reader.ticker, first, last):
+                if self._stop.is_set():
+                    return
+                self._add(reader, page)
+        except BaseException as error:  # handed to the thread waiting in window_rows
+            with self._changed:
+                self._error = error
+        finally:
+            with self._changed:
+                reader.done = True
+                self._changed.notify_all()
+
+    def _add(self, reader: _TickerReader, rows: list[RawRow]) -> None:
+        zoned = next((row[1] or "" for row in rows if _other_zone(row[4])), None)
+        with self._changed:
+            reader.rows.extend(rows)
+            reader.keys.extend(row[1] or "" for row in rows)
+            if zoned is not None and (reader.zoned_from is None or zoned < reader.zoned_from):
+                reader.zoned_from = zoned
+            self._changed.notify_all()
+
+    def window_rows(self, window: Window) -> list[RawRow] | None:
+        """The raw ticks of `window` and their lookback, as the two Queries give them; None
+        when ticks in another time zone may belong to it (the chunk must read its own keys).
+
+        Waits until every ticker has been read far enough; a reader's error is raised here.
+        """
+        horizon = (window.end + ZONE_LEAD).strftime(SOURCE_TIME_FORMAT)
         first, last = window.start_key(), window.last_key()
         out: list[RawRow] = []
-        for ticker, rows in sorted(self.by_ticker.items(), key=lambda item: item[0] or ""):
-            keys = self.keys[ticker]
-            begin, end = bisect_left(keys, first), bisect_right(keys, last)
-            out.extend(self._lookback(ticker, rows[:begin]))
-            out.extend((*row[:5], False) for row in rows[begin:end])
+        with self._changed:
+            self._changed.wait_for(
+                lambda: (
+                    self._error is not None
+                    or all(reader.has_read(horizon) for reader in self._readers.values())
+                )
+            )
+            if self._error is not None:
+                raise self._error
+            if any(
+                reader.zoned_from is not None and reader.zoned_from <= horizon
+                for reader in self._readers.values()
+            ):
+                return None
+            for reader in self._readers.values():
+                keys, rows = reader.keys, reader.rows
+                begin, end = bisect_left(keys, first), bisect_right(keys, last)
+                out.extend(self._lookback(reader.ticker, rows, begin))
+                out.extend((*row[:5], False) for row in rows[begin:end])
         return out
 
-    def _lookback(self, ticker: str | None, before: list[RawRow]) -> Iterator[RawRow]:
+    def close(self) -> None:
+        """Stop reading (after the page in flight) and wait for the readers."""
+        self._stop.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _lookback(self, ticker: str, rows: list[RawRow], begin: int) -> Iterator[RawRow]:
         try:
-            normalize(ticker)  # type: ignore[arg-type]
+            normalize(ticker)
         except InvalidTicker:
             return
         clean = 0
-        for row in reversed(before):
+        for index in range(begin - 1, -1, -1):
             if clean >= self.lookback:
                 return
-            marked: RawRow = (*row[:5], True)
+            marked: RawRow = (*rows[index][:5], True)
             yield marked
             clean += is_clean(marked)
 

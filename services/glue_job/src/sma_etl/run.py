@@ -26,7 +26,7 @@ from sma_etl.refresh_marker import publish_refresh
 from sma_etl.run_state import PHASES, Clock, RunSummary, Session
 from sma_etl.settings import Settings
 from sma_etl.sink import Partition, lake_uri, write_partitions, write_rejected
-from sma_etl.source import SourceConfig
+from sma_etl.source import RawRow, SourceConfig
 from sma_etl.transform import transform
 from sma_etl.window import HOUR, Window, iso
 
@@ -61,20 +61,18 @@ def run_window(
     summary: RunSummary,
     *,
     clock: Clock,
-    prefetched: Prefetched | None = None,
+    rows: list[RawRow] | None = None,
 ) -> None:
     """Process one window (a chunk of the run's) and add what it did to `summary`.
 
-    `prefetched` holds the run's ticks when they were read at once.
+    `rows` are the window's raw ticks when the run read them ahead (``Prefetched``).
     """
     from pyspark import StorageLevel
 
     config = source_config(settings)
-    in_driver = prefetched is not None or reads_in_driver(tickers, window)
+    in_driver = rows is not None or reads_in_driver(tickers, window)
     if in_driver:
-        if prefetched is not None:
-            rows = prefetched.window_rows(window)
-        else:
+        if rows is None:
             rows = fetch_ticks(config, tickers, window)
         read = counted_rows(rows)
         spark = session.get("read")
@@ -127,9 +125,9 @@ def run_window(
 
 
 def reads_ahead(tickers: tuple[str, ...], window: Window, chunks: list[Window]) -> bool:
-    """Whether a run of small chunks is read at once (``source.Prefetched``)."""
-    small = all(reads_in_driver(tickers, chunk) for chunk in chunks)
-    return small and len(tickers) * window.hours <= READ_AHEAD_TICKER_HOURS
+    """Whether a run of several chunks is read in the driver while Spark works
+    (``read_plan.Prefetched``)."""
+    return len(chunks) > 1 and len(tickers) * window.hours <= READ_AHEAD_TICKER_HOURS
 
 
 def is_short(settings: Settings) -> bool:
@@ -213,6 +211,7 @@ def run(settings: Settings, spark: SparkSession | Future[SparkSession] | None = 
         spark = build_session(app_name="sma-etl")
     clock.lap("session")
     session = Session(spark, clock)
+    prefetched: Prefetched | None = None
     try:
         tickers = resolve_tickers(settings)
         summary.tickers = len(tickers)
@@ -221,16 +220,22 @@ def run(settings: Settings, spark: SparkSession | Future[SparkSession] | None = 
         clock.lap("read")
 
         chunks = list(window.chunks(settings.chunk_hours))
-        prefetched = None
-        if len(chunks) > 1 and reads_ahead(tickers, window, chunks):
-            prefetched = Prefetched.fetch(source_config(settings), tickers, window)
-            if prefetched.zoned:
-                prefetched = None  # ticks in other zones: each chunk widens its own keys
+        if reads_ahead(tickers, window, chunks):
+            prefetched = Prefetched(source_config(settings), tickers, window)
         for number, chunk in enumerate(chunks, start=1):
             before = (summary.rows_written, len(summary.partitions))
-            run_window(
-                session, settings, tickers, chunk, summary, clock=clock, prefetched=prefetched
-            )
+            rows = None
+            if prefetched is not None:
+                rows = prefetched.window_rows(chunk)
+                clock.lap("read")
+                if rows is None:
+                    log.info(
+                        "ticks in another time zone: chunks from %s read their own keys",
+                        iso(chunk.start),
+                    )
+                    prefetched.close()
+                    prefetched = None
+            run_window(session, settings, tickers, chunk, summary, clock=clock, rows=rows)
             log.info(
                 "chunk %d/%d %s..%s: %d rows, %d partitions written (%.1f s so far)",
                 number,
@@ -242,6 +247,8 @@ def run(settings: Settings, spark: SparkSession | Future[SparkSession] | None = 
                 time.perf_counter() - began,
             )
     finally:
+        if prefetched is not None:
+            prefetched.close()
         if clock.jobs is not None:
             clock.jobs.close()
     _finish(settings, tickers, window, chunks, summary)
