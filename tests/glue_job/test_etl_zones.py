@@ -234,3 +234,15 @@ def test_a_chunked_backfill_with_zoned_ticks_writes_what_one_chunk_writes(
     assert_chunks_write_what_one_chunk_writes(
         spark, source, read_lake, tmp_path, {"BTC/USD": BTC_IN_UTC, "ETH/USD": eth}
     )
+
+
+def test_a_chunked_backfill_reads_a_ticker_turned_zoned_as_one_chunk_does(
+    spark: SparkSession, source: Source, read_lake: LakeRows, tmp_path: Path
+) -> None:
+    # In UTC until FIRST + 2 h, then in Asia/Tokyo (+9 h): key order stays time order, and the
+    # zoned keys start at FIRST + 11 h, under the last chunk's keys only. The one-chunk run, and
+    # the run's read ahead, see the zone under their keys; the chunks before the last, whose own
+    # keys and history hold UTC ticks only, must still read their ticks written in Tokyo.
+    eth = ticks_every("UTC", FIRST - 20 * H + 3 * MINUTE, FIRST + 2 * H, 10 * MINUTE)
+    eth += ticks_every("Asia/Tokyo", FIRST + 2 * H + 3 * MINUTE, FIRST + 14 * H, 10 * MINUTE)
+    assert_chunks_write_what_one_chunk_writes(spark, source, read_lake, tmp_path, {"ETH/USD": eth})
