@@ -14,6 +14,7 @@ from sma_laptop.guide import (
     job_progress,
     ready_text,
 )
+from sma_laptop.job_runner import BACKFILL_CHUNKS, backfill_chunk_hours
 
 
 def test_only_the_jobs_own_lines_are_shown() -> None:
@@ -57,3 +58,15 @@ def test_ready_text_names_every_route_and_the_sql_command() -> None:
 def test_ready_text_points_at_the_chart_page() -> None:
     lines = ready_text("localhost:8000", ".demo/lake", "ETHUSD")
     assert any(line.startswith("   open localhost:8000/tickers/ETHUSD/chart") for line in lines)
+
+
+def test_a_backfill_is_cut_into_about_five_chunks_of_whole_days() -> None:
+    for days in (1, 3, 5, 6, 29, 30, 31, 90):
+        size = backfill_chunk_hours(days * 24)
+        chunks = -(-days * 24 // size)
+        assert size % 24 == 0
+        assert chunks <= BACKFILL_CHUNKS
+        if size > 24:  # the smallest such size: a day less would make more chunks
+            assert -(-days // (size // 24 - 1)) > BACKFILL_CHUNKS
+    assert backfill_chunk_hours(3 * 24) == 24  # the default demo: a chunk a day
+    assert backfill_chunk_hours(25) == 24  # a partial day counts as one

@@ -38,7 +38,7 @@ from sma_laptop.guide import (
     iso,
     ready_text,
 )
-from sma_laptop.job_runner import etl_environment, run_etl
+from sma_laptop.job_runner import backfill_chunk_hours, etl_environment, run_etl
 from sma_laptop.seed import seed
 from sma_laptop.supervisor import (
     Stop,
@@ -51,7 +51,6 @@ from sma_laptop.supervisor import (
 )
 
 SCHEDULE_MINUTE: Final[int] = 10  # the hourly job runs at HH:10
-BACKFILL_CHUNK_HOURS: Final[int] = 24  # one progress line per day of backfill
 
 
 def say(text: str = "") -> None:
@@ -108,7 +107,8 @@ def run_demo(config: DemoConfig) -> int:
         lake = str(config.lake)
         say(f"   backfill over the loaded history ({iso(loaded.start)} .. {iso(loaded.end)}):")
         backfill_args = ["--output", lake, "--start", iso(loaded.start), "--end", iso(loaded.end)]
-        backfill_args += ["--tickers", tickers, "--chunk-hours", str(BACKFILL_CHUNK_HOURS)]
+        chunk_hours = backfill_chunk_hours(int((loaded.end - loaded.start) / timedelta(hours=1)))
+        backfill_args += ["--tickers", tickers, "--chunk-hours", str(chunk_hours)]
         backfill = run_etl(backfill_args, env, log, say)
         now = loaded.end + timedelta(minutes=SCHEDULE_MINUTE)
         say(f"   the latest scheduled window, as the hourly run at {iso(now)} does it:")

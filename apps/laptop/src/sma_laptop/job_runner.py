@@ -8,7 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sma_laptop.endpoint import LOCAL_CREDENTIALS
 from sma_laptop.errors import DemoError
@@ -17,6 +17,15 @@ from sma_laptop.supervisor import console_script
 
 # How ``sma-etl`` starts the one line it prints when it cannot run.
 ERROR_PREFIX = "sma-etl: "
+# A backfill is cut into about this many chunks: a progress line each, and Spark computes one
+# chunk while the job reads the next.
+BACKFILL_CHUNKS: Final = 5
+
+
+def backfill_chunk_hours(hours: int) -> int:
+    """Chunks of whole days, about ``BACKFILL_CHUNKS`` of them, for a backfill of `hours`."""
+    days = -(-hours // 24)
+    return 24 * max(1, -(-days // BACKFILL_CHUNKS))
 
 
 def etl_environment(endpoint_url: str, table: str) -> dict[str, str]:
