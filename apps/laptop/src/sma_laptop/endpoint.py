@@ -143,7 +143,7 @@ def start_or_reuse(
     output = log_file.open("ab") if log_file is not None else subprocess.DEVNULL
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+            [sys.executable, "-m", "sma_laptop.local_dynamodb", "-H", host, "-p", str(port)],
             stdout=output,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
