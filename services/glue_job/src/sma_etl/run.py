@@ -222,16 +222,25 @@ def run(settings: Settings, spark: SparkSession | Future[SparkSession] | None = 
         chunks = list(window.chunks(settings.chunk_hours))
         if reads_ahead(tickers, window, chunks):
             prefetched = Prefetched(source_config(settings), tickers, window)
-        for number, chunk in enumerate(chunks, start=1):
+        number = 0
+        while number < len(chunks):
+            chunk = chunks[number]
+            number += 1
             before = (summary.rows_written, len(summary.partitions))
             rows = None
             if prefetched is not None:
                 rows = prefetched.window_rows(chunk)
                 clock.lap("read")
                 if rows is None:
+                    # Ticks keyed in another zone may belong here: the rest of the run (at most
+                    # READ_AHEAD_TICKER_HOURS) is read as one window, which sees every zone in
+                    # it and widens its keys for them, however a ticker's zone changed.
+                    chunk = Window(chunk.start, window.end)
+                    chunks[number - 1 :] = [chunk]
                     log.info(
-                        "ticks in another time zone: chunks from %s read their own keys",
+                        "ticks in another time zone: %s..%s read as one window",
                         iso(chunk.start),
+                        iso(chunk.end),
                     )
                     prefetched.close()
                     prefetched = None

@@ -5,8 +5,9 @@ instants. The run first reads the window's keys as UTC strings with their lookba
 when a tick it read names a zone whose offset is not zero around the window, it also reads the
 keys that zone's wall times can take for the window's instants, ``[start + min offset,
 end + max offset]`` (DST changes included), and enough history before that. When it read only
-UTC ticks, the ticker's first item after the window's keys is read too (one item): a ticker that
-turned to a zone ahead of UTC keeps the window's later ticks there. The transform then
+UTC ticks and none in the window's last hour, the ticker's first item after the window's keys is
+read too (one item): a ticker that turned to a zone ahead of UTC keeps the window's later ticks
+there. The transform then
 keeps the ticks whose UTC time falls in the window. Items read outside the window's own key range
 are history or context (flagged like the lookback): they never count as this window's rejects.
 """
@@ -112,9 +113,12 @@ def read_ticker(  # noqa: PLR0917  # the reader's own signature, plus the ticker
     zones: set[Any] = {row[4] for row in history} | {row[4] for row in window}
     start, end = _window_bounds(first_key, last_key)
     span = key_span(zones, start, end)
-    if span is None and widen_high:
-        # Only UTC seen so far: a ticker that turned to a zone ahead of UTC keeps this
-        # window's later ticks under keys after it. The first of those tells.
+    newest = window[-1][1] if window else history[0][1] if history else None
+    if span is None and widen_high and (newest or "") < (end - _HOUR).strftime(SOURCE_TIME_FORMAT):
+        # Only UTC seen, and no key in the window's last hour: a ticker that turned to a zone
+        # ahead of UTC keeps this window's later ticks under keys after it. The first of those
+        # tells. (Turned within the last hour, the next run, which reads that hour again, finds
+        # the hour without keys and reads them.)
         span = key_span(zones | probe_zone(client, table, ticker, last_key), start, end)
     yield from history
     yield from window
