@@ -17,6 +17,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -111,11 +112,16 @@ def check_late(  # noqa: PLR0917  # the run's plan passes them in order
     last_key = (window_start - timedelta(seconds=1)).strftime(SOURCE_TIME_FORMAT) + "\uffff"
     earliest: datetime | None = None
     beyond = 0
-    for ticker in tickers:
-        known = recorded.get(ticker)
-        if not known:
-            continue
-        counts, zoned = source_key_counts(client, config.table, ticker, first_key, last_key)
+    checked = [ticker for ticker in tickers if recorded.get(ticker)]
+    # One thread per ticker: the Queries wait on the network, not on this process.
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(checked)))) as pool:
+        found = pool.map(
+            lambda ticker: source_key_counts(client, config.table, ticker, first_key, last_key),
+            checked,
+        )
+        counted = dict(zip(checked, found, strict=True))
+    for ticker, (counts, zoned) in counted.items():
+        known = recorded[ticker]
         for text, count in known.items():
             hour = datetime.strptime(text, _HOUR_FORMAT).replace(tzinfo=UTC)
             if not oldest <= hour < window_start or counts.get(text, 0) == count:
