@@ -65,13 +65,18 @@ def _load() -> float:
 def spark_side(spec: TickSpec, input_path: Path, scratch: Path, write: bool) -> dict[str, Any]:
     from pyspark import StorageLevel
 
+    from sma_etl.run import is_short
     from sma_etl.sink import write_partitions
     from sma_etl.smas import compute_smas
     from sma_etl.spark import build_session
     from sma_etl.transform import clean_ticks, transform
 
     began = time.perf_counter()
-    spark = build_session("bench-backfill", shuffle_partitions=2)
+    # The session the job would start for a window of these ticks.
+    hours = -(-spec.per_ticker * int(spec.interval.total_seconds()) // 3_600)
+    spark = build_session(
+        "bench-backfill", shuffle_partitions=2, short=is_short(spec.tickers, hours)
+    )
     jvm: Any = spark.sparkContext._jvm
     jvm_pid = int(jvm.ProcessHandle.current().pid())
     # The job's windows are whole hours: the hour after the last tick's.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,6 +16,7 @@ from sma_etl.source import SourceConfig
 from sma_etl.window import Window
 from sma_laptop.producer import Tick, producer_item
 from tests.glue_job.conftest import DAY, TABLE, Source, minute_ticks, walk
+from tests.support.job import job_options
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -131,3 +133,24 @@ def test_smas_cut_into_segments_equal_smas_of_one_pass(spark: SparkSession) -> N
     assert len(one_pass.plan.segments) == 1 < len(cut.plan.segments)
     order = ("ticker", "last_refreshed")
     assert cut.rows.orderBy(*order).collect() == one_pass.rows.orderBy(*order).collect()
+
+
+@pytest.mark.parametrize(
+    ("days", "discover", "short"),
+    [(None, False, True), (29, False, True), (365, False, False), (None, True, False)],
+    ids=["scheduled", "a-month-backfill", "a-year-backfill", "discovering"],
+)
+def test_a_run_ends_before_the_optimising_compiler_pays_up_to_a_size(
+    tmp_path: Path, days: int | None, discover: bool, short: bool
+) -> None:
+    from sma_etl.run import QUICK_JIT_TICKER_HOURS, is_short_run
+    from sma_etl.settings import load_settings
+
+    window = {"start": DAY, "end": DAY + timedelta(days=days)} if days else {"now": DAY}
+    options = job_options(
+        endpoint="http://127.0.0.1:1", table=TABLE, lake=tmp_path, discover=discover,
+        tickers=("BTC/USD", "ETH/USD", "DOGE/USD"), **window,  # type: ignore[arg-type]
+    )  # fmt: skip
+    settings = load_settings(options, env={"AWS_REGION": "us-east-1"})
+    assert is_short_run(settings) is short
+    assert (3 * settings.window.hours <= QUICK_JIT_TICKER_HOURS) is (short or discover)

@@ -164,7 +164,7 @@ def run_job(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     """Java and the source checked, then the run on a Spark session; its JSON summary."""
     from pyspark.sql import SparkSession
 
-    from sma_etl.run import is_short, run
+    from sma_etl.run import is_short_run, run
     from sma_etl.spark import build_session
 
     # A session that was already running (a notebook, a test) is borrowed, not stopped.
@@ -180,7 +180,7 @@ def run_job(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             "sma-etl",
             shuffle_partitions=args.shuffle_partitions,
             master=args.master,
-            short=is_short(settings),
+            short=is_short_run(settings),
         )
         session_seconds = time.perf_counter() - began
         try:

@@ -44,8 +44,9 @@ SINGLE_MACHINE_CONF: dict[str, str] = {
 # query stage, which for the tick rule passes the 8,000 bytes above which Java would run it
 # interpreted, ten times slower.
 DRIVER_JAVA_OPTIONS = "-Duser.timezone=UTC -XX:-DontCompileHugeMethods"
-# A short run (the scheduled one) is over before the optimising JIT compiler pays for itself:
-# its compile threads take the CPU the run needs. The quick compiler alone is enough there.
+# A short run (the scheduled one, a backfill of up to ``run.QUICK_JIT_TICKER_HOURS``) is over
+# before the optimising JIT compiler pays for itself: its compile threads take the CPU the run
+# needs. The quick compiler alone is enough there.
 SHORT_RUN_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 
