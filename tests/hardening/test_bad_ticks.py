@@ -113,10 +113,13 @@ def _kinds_missed(corpus: Iterable[BadTick], got: Counter[tuple[str, str, str]])
     }
 
 
+@pytest.mark.parametrize("in_driver", [False, True], ids=["spark-expressions", "driver"])
 def test_the_tick_rule_judges_every_kind_and_leaves_the_rest_untouched(
-    spark: SparkSession, moto_endpoint: str
+    spark: SparkSession, moto_endpoint: str, in_driver: bool
 ) -> None:
-    from sma_etl.transform import transform
+    """Both forms of the rule the job runs on ticks in other spellings: Spark expressions,
+    and ``sma.ticks`` in the driver when they are few."""
+    from sma_etl.transform import DRIVER_JUDGED_TICKS, transform
     from sma_etl.window import Window
 
     corpus = build_corpus()
@@ -125,8 +128,11 @@ def test_the_tick_rule_judges_every_kind_and_leaves_the_rest_untouched(
     window = Window(WINDOW_START, WINDOW_END)
     bounds = (int(window.start.timestamp()) * 10**6, int(window.end.timestamp()) * 10**6)
 
-    dirty = transform(_raw_frame(spark, moto_endpoint, "Dirty"), *bounds)
-    clean = transform(_raw_frame(spark, moto_endpoint, "Equivalent"), *bounds)
+    limit = DRIVER_JUDGED_TICKS if in_driver else 0
+    dirty_raw = _raw_frame(spark, moto_endpoint, "Dirty")
+    assert in_driver is (dirty_raw.count() <= limit)  # the corpus takes the path meant
+    dirty = transform(dirty_raw, *bounds, driver_judged=limit)
+    clean = transform(_raw_frame(spark, moto_endpoint, "Equivalent"), *bounds, driver_judged=limit)
     dirty_rows, dirty_rejected, clean_rows, clean_rejected = (
         dirty.rows,
         dirty.rejected,

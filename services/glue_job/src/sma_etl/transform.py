@@ -19,6 +19,7 @@ from sma_etl.judge import (
     MICROS,
     REASON,
     judge,
+    judge_in_driver,
     judge_spelt,
     producer_spelt,
     zone_times_frame,
@@ -42,6 +43,10 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 MICROS_PER_DAY: Final = 24 * MICROS_PER_HOUR
+# Up to this many ticks in other spellings than the producer's (malformed ones, mostly) are
+# judged in the driver by ``sma.ticks`` (``judge_in_driver``): planning the whole rule as Spark
+# expressions costs seconds a query (the default demo's backfill: ~10 s a chunk).
+DRIVER_JUDGED_TICKS: Final = 20_000
 
 __all__ = ["REASON", "PartitionKey", "TickCounts", "Transformed", "lake_rows", "transform"]
 
@@ -106,6 +111,7 @@ def transform(
     windows: tuple[int, ...] = WINDOWS,
     parallelism: int | None = None,
     min_segment_rows: int = MIN_SEGMENT_ROWS,
+    driver_judged: int = DRIVER_JUDGED_TICKS,
 ) -> Transformed:
     """Raw ticks (history and window) to the window's lake rows and rejected ticks.
 
@@ -113,21 +119,31 @@ def transform(
     Spark job (the tally of ticks in the producer's spellings), one more for ticks in other
     spellings and one when a tick may be spelt twice; the lake rows are left to the writer.
     Raw ticks are items of a table keyed by (ticker, last_refreshed): no two share both texts.
+    Up to `driver_judged` ticks in other spellings are judged in the driver.
     """
     from pyspark.sql import functions as sf
 
     spark = raw.sparkSession
     start_hour, end_hour = start_micros // MICROS_PER_HOUR, end_micros // MICROS_PER_HOUR
     groups = tally_frame(judge(raw, general=False)).collect()
-    general = any(g[REASON] == GENERAL for g in groups)
-    if general:
+    others = sum(g["n"] for g in groups if g[REASON] == GENERAL)
+    few: DataFrame | None = None
+    if others:
         # Some ticks are not in the producer's spellings: judge those by the whole rule.
         groups = [g for g in groups if g[REASON] != GENERAL]
-        groups += tally_frame(judge_general(raw.where(~producer_spelt()))).collect()
+        if others <= driver_judged:
+            few = judge_in_driver(raw.where(~producer_spelt()))
+            groups += tally_frame(few).collect()
+        else:
+            groups += tally_frame(judge_general(raw.where(~producer_spelt()))).collect()
     counted = tally(groups, start_hour, end_hour)
     zones = zone_times_frame(spark, counted.zone_table) if counted.zone_table else None
-    # Every tick in the producer's spellings: the short path alone, no test, no union.
-    judged = judge(raw, zones) if general else judge_spelt(raw)
+    if few is not None:
+        judged = judge_spelt(raw.where(producer_spelt())).unionByName(few)
+    elif others:
+        judged = judge(raw, zones)
+    else:  # every tick in the producer's spellings: the short path alone, no test, no union
+        judged = judge_spelt(raw)
     may_repeat = bool(counted.repeat_hours)
     clean = clean_ticks(judged, with_raw=may_repeat)
     if may_repeat:
