@@ -107,17 +107,17 @@ def make_athena_store() -> Callable[..., AthenaStore]:
 
     from sma import names
     from sma_api.store.athena import AthenaStore
+    from sma_api.store.athena_runner import AthenaRunner
     from tests.support.athena_service import DEFAULT_WORKGROUP
 
     def make(**options: Any) -> AthenaStore:
         settings: dict[str, Any] = {
             "database": names.GLUE_DATABASE,
-            "table": names.GLUE_TABLE,
             "workgroup": DEFAULT_WORKGROUP,
             "region": "us-east-1",
             "poll_seconds": 0.01,
             "timeout_seconds": 10.0,
         }
-        return AthenaStore(**(settings | options))
+        return AthenaStore(AthenaRunner(**(settings | options)), table=names.GLUE_TABLE)
 
     return make

@@ -12,6 +12,7 @@ from sma import names
 from sma_api.config import Settings
 from sma_api.main import create_app
 from sma_api.store.athena import AthenaStore
+from sma_api.store.athena_runner import AthenaRunner
 from sma_api.store.duckdb_store import DuckDbStore
 from tests.api.api_lake import Lake, settings_for
 from tests.support.athena_service import AthenaService
@@ -61,13 +62,13 @@ def backends(lake: Lake) -> Iterator[tuple[TestClient, TestClient, AthenaService
     """A DuckDB app and an Athena app over the same lake, without the response cache."""
     with AthenaService(lake.root) as service, pytest.MonkeyPatch.context() as env:
         env.setenv("AWS_ENDPOINT_URL_ATHENA", service.url)
-        athena = AthenaStore(
+        runner = AthenaRunner(
             database=names.GLUE_DATABASE,
-            table=names.GLUE_TABLE,
             workgroup=service.workgroup,
             region="us-east-1",
             poll_seconds=0.01,
         )
+        athena = AthenaStore(runner, table=names.GLUE_TABLE)
         athena_settings = Settings(
             backend="athena", athena_workgroup=service.workgroup, cache_enabled=False
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sma_api import sql
 from sma_api.config import Settings
@@ -18,9 +17,6 @@ from sma_api.refresh_marker import RefreshMarker
 from sma_api.rows import SmaRow, as_utc, row_from_record
 from sma_api.store.athena_runner import STOP_TIMEOUT_SECONDS, AthenaRunner
 from sma_api.store.base import TICKS_PER_DAY, Scope, SmaStore, TickerLatest
-
-if TYPE_CHECKING:
-    import boto3
 
 __all__ = ["STOP_TIMEOUT_SECONDS", "AthenaStore"]
 
@@ -31,32 +27,12 @@ class AthenaStore(SmaStore):
     name = "athena"
 
     def __init__(
-        self,
-        *,
-        database: str,
-        table: str,
-        workgroup: str,
-        output_location: str | None = None,
-        region: str | None = None,
-        poll_seconds: float = 0.5,
-        timeout_seconds: float = 20.0,
-        result_reuse_minutes: int = 60,
-        ticks_per_day: int = TICKS_PER_DAY,
-        session: boto3.Session | None = None,
+        self, runner: AthenaRunner, *, table: str, ticks_per_day: int = TICKS_PER_DAY
     ) -> None:
-        self.source = sql.table_source(database, table)
-        self._partitions = sql.partitions_source(database, table)
+        self.source = sql.table_source(runner.database, table)
+        self._partitions = sql.partitions_source(runner.database, table)
         self.ticks_per_day = ticks_per_day
-        self._runner = AthenaRunner(
-            database=database,
-            workgroup=workgroup,
-            output_location=output_location,
-            region=region,
-            poll_seconds=poll_seconds,
-            timeout_seconds=timeout_seconds,
-            result_reuse_minutes=result_reuse_minutes,
-            session=session,
-        )
+        self._runner = runner
 
     def follow_refresh_marker(self, marker: RefreshMarker) -> None:
         """Reuse no Athena result older than the newest completed run (the job's marker)."""
@@ -66,16 +42,17 @@ class AthenaStore(SmaStore):
     def from_settings(cls, settings: Settings) -> AthenaStore:
         if not settings.athena_workgroup:
             raise ValueError("the Athena store needs ATHENA_WORKGROUP")
-        return cls(
+        runner = AthenaRunner(
             database=settings.glue_database_name,
-            table=settings.glue_table_name,
             workgroup=settings.athena_workgroup,
             output_location=settings.athena_output_location,
             region=settings.aws_region,
             poll_seconds=settings.athena_poll_seconds,
             timeout_seconds=settings.query_timeout_seconds,
             result_reuse_minutes=settings.athena_result_reuse_minutes,
-            ticks_per_day=settings.lookback_ticks_per_day,
+        )
+        return cls(
+            runner, table=settings.glue_table_name, ticks_per_day=settings.lookback_ticks_per_day
         )
 
     # -- the interface -------------------------------------------------------------------

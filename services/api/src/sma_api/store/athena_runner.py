@@ -96,6 +96,7 @@ class AthenaRunner:
         from botocore.config import Config
         from pyathena import connect
 
+        self.database = database
         self._workgroup = workgroup
         self._timeout = timeout_seconds
         self._connection = connect(
