@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo, available_timezones
 
 from sma.schema import SOURCE_TIME_FORMAT, hour_partition
@@ -82,6 +83,19 @@ def as_text(value: object) -> str | None:
     if isinstance(value, float):
         return repr(value)  # the shortest text that reads back to the same double
     return f"<{type(value).__name__}>"
+
+
+def attribute_text(attribute: Mapping[str, Any] | None) -> str | None:
+    """A low-level DynamoDB attribute (``{"N": "0.1"}``) as text: numbers and strings verbatim,
+    NULL or absent as None; any other type (BOOL, M, L, ...) as its type name in angle brackets,
+    which no rule accepts."""
+    if attribute is None or "NULL" in attribute:
+        return None
+    if "N" in attribute:
+        return str(attribute["N"])
+    if "S" in attribute:
+        return str(attribute["S"])
+    return f"<{next(iter(attribute), 'empty')}>"
 
 
 # A finite decimal as DynamoDB and the producer write it: ASCII digits, optional sign, point and

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY
 from sma.tickers import normalize
-from sma.ticks import CleanTick, clean_tick
+from sma.ticks import CleanTick, attribute_text, clean_tick
 from sma_api.deadline import seconds_left
 from sma_api.errors import BackendUnavailable, TickerNotFound
 
@@ -38,20 +38,6 @@ def source_keys(tickers: str) -> dict[str, str]:
     """``"BTC/USD,ETH/USD"`` -> ``{"BTCUSD": "BTC/USD", "ETHUSD": "ETH/USD"}``."""
     keys = [t.strip() for t in tickers.split(",") if t.strip()]
     return {normalize(key): key for key in keys}
-
-
-def _text(attribute: Mapping[str, Any] | None) -> str | None:
-    """A low-level attribute as text: numbers and strings verbatim, NULL or absent as None.
-
-    The job's reader reads items the same way (`sma_etl.source`).
-    """
-    if attribute is None or "NULL" in attribute:
-        return None
-    if "N" in attribute:
-        return str(attribute["N"])
-    if "S" in attribute:
-        return str(attribute["S"])
-    return f"<{next(iter(attribute), 'empty')}>"
 
 
 def _first_spelling(raw: Raw) -> tuple[tuple[bool, str], ...]:
@@ -127,7 +113,7 @@ class LiveSource:
                 logger.warning("DynamoDB Query of %s failed: %s", key, exc)
                 raise BackendUnavailable("the source table did not answer") from exc
             for item in page.get("Items", []):
-                raw = tuple(_text(item.get(name)) for name in _RAW)
+                raw = tuple(attribute_text(item.get(name)) for name in _RAW)
                 tick = clean_tick(*raw)
                 if not isinstance(tick, CleanTick):
                     continue  # a malformed tick is no history, as in the job

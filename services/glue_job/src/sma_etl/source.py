@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY
 from sma.tickers import InvalidTicker, normalize
-from sma.ticks import CleanTick, clean_tick
+from sma.ticks import CleanTick, attribute_text, clean_tick
 from sma.windows import MAX_WINDOW
 
 log = logging.getLogger(__name__)
@@ -68,18 +68,6 @@ def dynamodb_client(config: SourceConfig) -> Any:
     )
 
 
-def _text(attribute: Mapping[str, Any] | None) -> str | None:
-    """An attribute's value as text: numbers and strings verbatim, NULL or absent as None."""
-    if attribute is None or "NULL" in attribute:
-        return None
-    if "N" in attribute:
-        return str(attribute["N"])
-    if "S" in attribute:
-        return str(attribute["S"])
-    # Any other type (BOOL, M, L, ...) is no price or time; its type name is kept for the record.
-    return f"<{next(iter(attribute), 'empty')}>"
-
-
 # The attributes a tick is read with: the tick rule's inputs. The ticker is the Query's own key,
 # so it is not asked for. Fewer attributes cost less to send and parse (read capacity is billed
 # per whole item regardless).
@@ -95,10 +83,10 @@ PROJECTION_EXPRESSION: Final = ", ".join(_PROJECTION)
 def _raw_row(ticker: str, item: Mapping[str, Any], lookback: bool) -> RawRow:
     return (
         ticker,
-        _text(item.get(SOURCE_SORT_KEY)),
-        _text(item.get("bid_price")),
-        _text(item.get("ask_price")),
-        _text(item.get("time_zone")),
+        attribute_text(item.get(SOURCE_SORT_KEY)),
+        attribute_text(item.get("bid_price")),
+        attribute_text(item.get("ask_price")),
+        attribute_text(item.get("time_zone")),
         lookback,
     )
 
