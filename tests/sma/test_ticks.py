@@ -5,7 +5,14 @@ from decimal import Decimal
 
 import pytest
 
-from sma.ticks import REJECTION_REASONS, CleanTick, check_price, clean_tick
+from sma.ticks import (
+    REJECTION_REASONS,
+    CleanTick,
+    attribute_text,
+    check_price,
+    clean_tick,
+    in_other_zone,
+)
 
 
 def test_a_producer_tick_is_clean_with_exact_prices_and_utc_partitions() -> None:
@@ -104,3 +111,24 @@ def test_a_time_whose_utc_instant_falls_outside_years_1_to_9999_is_a_bad_time(
     local: str, zone: str
 ) -> None:
     assert clean_tick("BTC/USD", local, "1", "1", zone) == "bad_time"
+
+
+def test_a_low_level_attribute_reads_as_the_text_dynamodb_sent() -> None:
+    assert attribute_text({"N": "0.10"}) == "0.10"  # verbatim: no rounding, trailing zero kept
+    assert attribute_text({"S": " 94500 "}) == " 94500 "
+    assert attribute_text({"NULL": True}) is None
+    assert attribute_text(None) is None
+    assert attribute_text({"BOOL": True}) == "<BOOL>"  # no rule accepts it
+    assert (
+        clean_tick("BTC/USD", "2025-01-13 00:00:00", attribute_text({"BOOL": True}), None, None)
+        == "non_numeric_bid_price"
+    )
+
+
+def test_only_a_valid_zone_other_than_utc_keys_ticks_by_its_wall_time() -> None:
+    assert in_other_zone("US/Eastern")
+    assert in_other_zone(" Asia/Tokyo ")
+    assert not in_other_zone("UTC")
+    assert not in_other_zone(None)
+    assert not in_other_zone("")
+    assert not in_other_zone("Mars/Olympus")  # rejected as unknown, never read as a zone

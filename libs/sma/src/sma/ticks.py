@@ -151,6 +151,13 @@ def is_zone(name: str) -> bool:
     return name == DEFAULT_ZONE or name in zone_names()
 
 
+def in_other_zone(time_zone: RawValue) -> bool:
+    """True when an item's `time_zone` names a valid zone other than UTC: its sort key is that
+    zone's wall time, not a UTC one."""
+    name = zone_name(time_zone)
+    return name != DEFAULT_ZONE and is_zone(name)
+
+
 # The producer's spelling of SOURCE_TIME_FORMAT, every field zero-padded: the form that
 # datetime.fromisoformat reads exactly as strptime does. Any other spelling goes to strptime.
 _PADDED_TIME: Final = (

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from sma.schema import SOURCE_PARTITION_KEY, SOURCE_SORT_KEY, SOURCE_TIME_FORMAT
-from sma.ticks import is_zone, zone_name
+from sma.ticks import in_other_zone
 from sma_etl.lake_objects import read_text, write_text
 from sma_etl.source import SourceConfig, dynamodb_client
 from sma_etl.window import HOUR, Window
@@ -86,8 +86,7 @@ def source_key_counts(
         page = client.query(**request)
         for item in page.get("Items", []):
             counts[item[SOURCE_SORT_KEY]["S"][:13]] += 1
-            zone = zone_name(item.get("time_zone", {}).get("S"))
-            zoned = zoned or (zone != "UTC" and is_zone(zone))
+            zoned = zoned or in_other_zone(item.get("time_zone", {}).get("S"))
         if "LastEvaluatedKey" not in page:
             return counts, zoned
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

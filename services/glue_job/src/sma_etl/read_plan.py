@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from sma.schema import SOURCE_TIME_FORMAT
 from sma.tickers import InvalidTicker, normalize
-from sma.ticks import is_zone, zone_name
+from sma.ticks import in_other_zone
 from sma_etl.source import (
     LOOKBACK_COLUMN,
     LOOKBACK_TICKS,
@@ -152,12 +152,6 @@ class _TickerReader:
         return self.done or (bool(self.keys) and self.keys[-1] >= key)
 
 
-def _other_zone(time_zone: str | None) -> bool:
-    """Whether a tick's `time_zone` names a zone whose wall times are not UTC keys."""
-    name = zone_name(time_zone)
-    return name != "UTC" and is_zone(name)
-
-
 class Prefetched:
     """A run's ticks read in the driver while Spark works, served window by window as the
     Queries would give them.
@@ -172,8 +166,8 @@ class Prefetched:
 
     Not so for ticks written in another time zone: their keys are not UTC times. A chunk is
     served only once ``ZONE_LEAD`` more keys are read, and when a tick up to there (or the
-    first one after the run) names another zone, ``window_rows`` returns None for it and every
-    later chunk: they read their own widened keys (``zones.read_ticker``). The chunks served
+    first one after the run) names another zone, ``window_rows`` returns None: the run reads
+    its remaining hours itself, widening the keys (``zones.read_ticker``). The chunks served
     before held no such tick, nor could a later one belong to them.
     """
 
@@ -201,7 +195,7 @@ class Prefetched:
         first, last = self._window.start_key(), self._window.last_key()
         try:
             # The ticks just after the run may be another zone's keys for its last hours.
-            if any(map(_other_zone, probe_zone(client, table, reader.ticker, last))):
+            if any(map(in_other_zone, probe_zone(client, table, reader.ticker, last))):
                 reader.zoned_from = last
             history = list(query_lookback(client, table, reader.ticker, first, self.lookback))
             self._add(reader, history[::-1])
@@ -218,7 +212,7 @@ class Prefetched:
                 self._changed.notify_all()
 
     def _add(self, reader: _TickerReader, rows: list[RawRow]) -> None:
-        zoned = next((row[1] or "" for row in rows if _other_zone(row[4])), None)
+        zoned = next((row[1] or "" for row in rows if in_other_zone(row[4])), None)
         with self._changed:
             reader.rows.extend(rows)
             reader.keys.extend(row[1] or "" for row in rows)
